@@ -1,0 +1,39 @@
+{#- Business rules on invoice numbers, shared by every model that needs them. -#}
+
+{#- UCI convention: an invoice number starting with 'C' is a cancellation (credit note). -#}
+{% macro is_cancellation_invoice(invoice_no) -%}
+    (upper({{ invoice_no }}) like 'C%')
+{%- endmacro %}
+
+
+{#- An invoice number starting with 'A' is a bad-debt adjustment, not a sale. -#}
+{% macro is_adjustment_invoice(invoice_no) -%}
+    (upper({{ invoice_no }}) like 'A%')
+{%- endmacro %}
+
+
+{#- Label shown for products whose description is missing. -#}
+{% macro unknown_description_label() -%}
+    'Unknown'
+{%- endmacro %}
+
+
+{#- Snapshot date given by the user, validated before it reaches SQL; none when not set. -#}
+{% macro snapshot_date_literal() %}
+    {%- set value = var('snapshot_date') -%}
+    {%- if value is none or value == '' or value | string | lower in ('none', 'null') -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- if not modules.re.match('^\d{4}-\d{2}-\d{2}$', value | string) -%}
+        {{ exceptions.raise_compiler_error(
+            "var snapshot_date='" ~ value ~ "' is not a date in yyyy-mm-dd form."
+        ) }}
+    {%- endif -%}
+    {{ return("date '" ~ value ~ "'") }}
+{% endmacro %}
+
+
+{#- Country shown when the raw line has none (the label UCI itself uses). -#}
+{% macro unknown_country_label() -%}
+    'Unspecified'
+{%- endmacro %}

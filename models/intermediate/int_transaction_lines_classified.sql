@@ -1,0 +1,137 @@
+with
+
+transactions as (
+
+    select * from {{ ref('stg_retail__transactions') }}
+
+),
+
+snapshot as (
+
+    select snapshot_date from {{ ref('int_snapshot_date') }}
+
+),
+
+non_product_stock_code_patterns as (
+
+    select
+        upper(stock_code_pattern) as stock_code_pattern,
+        match_type
+    from {{ ref('non_product_stock_codes') }}
+
+),
+
+-- Matching the few thousand distinct codes, not every line, keeps the pattern join cheap.
+distinct_stock_codes as (
+
+    select distinct stock_code
+    from transactions
+    where stock_code is not null
+
+),
+
+non_product_stock_codes as (
+
+    select distinct distinct_stock_codes.stock_code
+    from distinct_stock_codes
+    inner join non_product_stock_code_patterns as patterns
+        on
+            (
+                patterns.match_type = 'exact'
+                and upper(distinct_stock_codes.stock_code) = patterns.stock_code_pattern
+            )
+            or (
+                patterns.match_type = 'prefix'
+                and left(upper(distinct_stock_codes.stock_code), length(patterns.stock_code_pattern))
+                = patterns.stock_code_pattern
+            )
+
+),
+
+flagged as (
+
+    select
+        transactions.*,
+        non_product_stock_codes.stock_code is not null as is_non_product_stock_code,
+        {{ is_cancellation_invoice('transactions.invoice_no') }} as is_cancellation,
+        {{ is_adjustment_invoice('transactions.invoice_no') }} as is_adjustment,
+        -- An exact duplicate repeats all eight raw fields; the first copy in file order is kept.
+        row_number() over (
+            partition by
+                transactions.invoice_no,
+                transactions.stock_code,
+                transactions.description,
+                transactions.raw_quantity,
+                transactions.raw_invoiced_at,
+                transactions.raw_unit_price,
+                transactions.customer_id,
+                transactions.country
+            order by transactions.source_row_number
+        ) > 1 as is_duplicate_row
+
+    from transactions
+    left join non_product_stock_codes
+        on transactions.stock_code = non_product_stock_codes.stock_code
+
+),
+
+classified as (
+
+    -- The first matching rule wins; the order is the one documented in seed exclusion_reasons.
+    select
+        flagged.*,
+        case
+            when flagged.invoiced_at is null then 'unparseable_invoice_date'
+            when flagged.quantity is null then 'unparseable_quantity'
+            when flagged.unit_price is null then 'unparseable_unit_price'
+            when flagged.invoice_no is null or flagged.stock_code is null
+                then 'missing_invoice_or_stock_code'
+            when flagged.is_duplicate_row then 'duplicate_row'
+            when cast(flagged.invoiced_at as date) >= snapshot.snapshot_date then 'after_snapshot_date'
+            when flagged.is_adjustment then 'bad_debt_adjustment'
+            when flagged.is_non_product_stock_code then 'non_product_stock_code'
+            when flagged.unit_price <= 0 then 'non_positive_unit_price'
+            when flagged.is_cancellation and flagged.quantity >= 0
+                then 'cancellation_with_non_negative_quantity'
+            when not flagged.is_cancellation and flagged.quantity <= 0 then 'non_positive_quantity'
+        end as exclusion_reason
+
+    from flagged
+    cross join snapshot
+
+),
+
+final as (
+
+    select
+        source_row_number,
+        case
+            when exclusion_reason is not null then 'excluded'
+            when is_cancellation then 'cancellation'
+            else 'purchase'
+        end as line_status,
+        exclusion_reason,
+        invoice_no,
+        stock_code,
+        coalesce(description, {{ unknown_description_label() }}) as description,
+        quantity,
+        unit_price,
+        quantity * unit_price as line_value,
+        invoiced_at,
+        cast(invoiced_at as date) as invoice_date,
+        customer_id,
+        customer_id is null as is_guest,
+        coalesce(country, {{ unknown_country_label() }}) as country,
+        is_cancellation,
+        is_adjustment,
+        is_non_product_stock_code,
+        is_duplicate_row,
+        raw_quantity,
+        raw_invoiced_at,
+        raw_unit_price
+
+    from classified
+
+)
+
+select * from final
