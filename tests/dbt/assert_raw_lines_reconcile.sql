@@ -1,0 +1,55 @@
+-- Nothing is lost: every raw line of the source is in exactly one of purchase lines, cancellation
+-- lines or the quarantine, and line counts and value (quantity × price, where parseable) add up
+-- exactly. Value is recomputed from staging, independently of the classification model.
+with
+
+raw_lines as (
+
+    select
+        count(*) as line_count,
+        coalesce(sum(quantity * unit_price), 0) as line_value
+    from {{ ref('stg_retail__transactions') }}
+
+),
+
+source_lines as (
+
+    select count(*) as line_count from {{ source('retail', 'transactions') }}
+
+),
+
+split_lines as (
+
+    select source_row_number, line_value from {{ ref('int_purchase_lines') }}
+    union all
+    select source_row_number, -cancelled_value from {{ ref('int_cancellation_lines') }}
+    union all
+    select source_row_number, line_value from {{ ref('int_excluded_lines') }}
+
+),
+
+split_totals as (
+
+    select
+        count(*) as line_count,
+        count(distinct source_row_number) as distinct_line_count,
+        coalesce(sum(line_value), 0) as line_value
+    from split_lines
+
+)
+
+select
+    source_lines.line_count as source_line_count,
+    raw_lines.line_count as staged_line_count,
+    split_totals.line_count as split_line_count,
+    split_totals.distinct_line_count as split_distinct_line_count,
+    raw_lines.line_value as staged_value,
+    split_totals.line_value as split_value
+from raw_lines
+cross join source_lines
+cross join split_totals
+where
+    source_lines.line_count <> raw_lines.line_count
+    or raw_lines.line_count <> split_totals.line_count
+    or split_totals.distinct_line_count <> split_totals.line_count
+    or raw_lines.line_value <> split_totals.line_value
