@@ -18,13 +18,16 @@
 {%- endmacro %}
 
 
-{#- Snapshot date given by the user, validated before it reaches SQL; none when not set. -#}
+{#- Snapshot date given by the user, validated (yyyy-mm-dd, digits only) before it reaches SQL so a
+    hostile value cannot inject SQL; none when not set. -#}
 {% macro snapshot_date_literal() %}
     {%- set value = var('snapshot_date') -%}
     {%- if value is none or value == '' or value | string | lower in ('none', 'null') -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- if not modules.re.match('^\d{4}-\d{2}-\d{2}$', value | string) -%}
+    {%- set text = value | string -%}
+    {%- if not (text | length == 10 and text[4] == '-' and text[7] == '-'
+        and (text | replace('-', '')).isdigit()) -%}
         {{ exceptions.raise_compiler_error(
             "var snapshot_date='" ~ value ~ "' is not a date in yyyy-mm-dd form."
         ) }}

@@ -29,8 +29,7 @@
         {{ exceptions.raise_compiler_error(
             "Raw transactions file '" ~ path ~ "' is a spreadsheet. dbt reads csv, csv.gz and parquet "
             ~ "directly; convert the workbook first with `python -m segmentation.land " ~ path
-            ~ " --out data/landed/transactions.parquet` (all sheets are stacked), or run `make run INPUT=...`, "
-            ~ "which does it for you."
+            ~ "` (it stacks all sheets into data/landed/), or run `make run INPUT=...`, which does it for you."
         ) }}
     {%- endif -%}
 

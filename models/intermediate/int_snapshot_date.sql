@@ -1,4 +1,5 @@
 {%- set snapshot_override = snapshot_date_literal() -%}
+{%- set day_after_last_invoice = "cast(" ~ dbt.dateadd('day', 1, 'data_end_date') ~ " as date)" -%}
 
 with
 
@@ -22,11 +23,7 @@ final as (
     select
         data_start_date,
         data_end_date,
-        {%- if snapshot_override %}
-        {{ snapshot_override }} as snapshot_date,
-        {%- else %}
-        cast({{ dbt.dateadd('day', 1, 'data_end_date') }} as date) as snapshot_date,
-        {%- endif %}
+        {{ snapshot_override or day_after_last_invoice }} as snapshot_date,
         {{ 'true' if snapshot_override else 'false' }} as is_snapshot_date_from_var
     from data_bounds
 

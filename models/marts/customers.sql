@@ -62,8 +62,8 @@ recent_invoice_totals as (
     from purchase_invoices
     cross join snapshot
     where
-        purchase_invoices.invoice_date
-        >= cast({{ dbt.dateadd('day', -var('recent_purchase_window_days'), 'snapshot.snapshot_date') }} as date)
+        cast({{ dbt.dateadd('day', var('recent_purchase_window_days'), 'purchase_invoices.invoice_date') }} as date)
+        >= snapshot.snapshot_date
     group by purchase_invoices.customer_id
 
 ),

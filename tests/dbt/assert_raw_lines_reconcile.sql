@@ -20,11 +20,20 @@ source_lines as (
 
 split_lines as (
 
-    select source_row_number, line_value from {{ ref('int_purchase_lines') }}
+    select
+        source_row_number,
+        line_value
+    from {{ ref('int_purchase_lines') }}
     union all
-    select source_row_number, -cancelled_value from {{ ref('int_cancellation_lines') }}
+    select
+        source_row_number,
+        -cancelled_value as line_value
+    from {{ ref('int_cancellation_lines') }}
     union all
-    select source_row_number, line_value from {{ ref('int_excluded_lines') }}
+    select
+        source_row_number,
+        line_value
+    from {{ ref('int_excluded_lines') }}
 
 ),
 

@@ -1,0 +1,171 @@
+"""The main job: make sure there is input, run `dbt build`, print where the results are.
+
+`python -m segmentation.pipeline` runs on the synthetic default (generated on first use);
+`--input FILE` runs on any raw file, e.g. the UCI Online Retail workbooks or CSVs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from segmentation import synthetic
+from segmentation.land import InputFileError, PreparedInput, prepare_input
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+DEFAULT_INPUT = PROJECT_DIR / "data" / "synthetic" / "online_retail_synthetic.csv.gz"
+DEFAULT_WAREHOUSE = PROJECT_DIR / "customer_segmentation.duckdb"
+LANDING_DIR = PROJECT_DIR / "data" / "landed"
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    succeeded: bool
+    seconds: float
+
+
+def ensure_default_input(path: Path, n_customers: int, seed: int) -> Path:
+    """Generate the synthetic default once; later runs reuse the same deterministic file."""
+    if path.exists():
+        return path
+    print(f"Generating synthetic transactions ({n_customers:,} customers, seed {seed}) -> {path}")
+    config = synthetic.SyntheticConfig(n_customers=n_customers, seed=seed)
+    synthetic.write_transactions(synthetic.generate_transactions(config), path)
+    return path
+
+
+def run_dbt_build(
+    prepared: PreparedInput, warehouse: Path, extra_args: Sequence[str] = ()
+) -> BuildResult:
+    """Run `dbt build` in-process on the prepared input and time it."""
+    from dbt.cli.main import dbtRunner  # imported late: it is slow and only this step needs it
+
+    os.environ["RETAIL_RAW_PATH"] = str(prepared.path)
+    os.environ["DBT_DUCKDB_PATH"] = str(warehouse)
+    args = ["build", "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR)]
+    if prepared.dbt_vars:
+        args += ["--vars", json.dumps(prepared.dbt_vars)]
+    args += list(extra_args)
+    started = time.perf_counter()
+    result = dbtRunner().invoke(args)
+    return BuildResult(succeeded=result.success, seconds=time.perf_counter() - started)
+
+
+def format_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """A plain aligned text table: numbers right-aligned with thousands separators."""
+
+    def cell(value: object) -> str:
+        if isinstance(value, bool) or value is None:
+            return str(value)
+        if isinstance(value, int):
+            return f"{value:,}"
+        if isinstance(value, float):
+            return f"{value:,.2f}"
+        return str(value)
+
+    text_rows = [[cell(value) for value in row] for row in rows]
+    widths = [
+        max(len(header), *(len(row[i]) for row in text_rows)) if text_rows else len(header)
+        for i, header in enumerate(headers)
+    ]
+    numeric = [
+        bool(rows) and all(isinstance(row[i], int | float) for row in rows)
+        for i in range(len(headers))
+    ]
+
+    def line(values: Sequence[str]) -> str:
+        return "  ".join(
+            value.rjust(width) if is_number else value.ljust(width)
+            for value, width, is_number in zip(values, widths, numeric, strict=True)
+        ).rstrip()
+
+    rule = "  ".join("-" * width for width in widths)
+    return "\n".join([line(list(headers)), rule, *(line(row) for row in text_rows)])
+
+
+def summarise(warehouse: Path) -> str:
+    """The run summary: lines read and where they went, customers, and where to look next."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        outcomes = con.execute(
+            """
+            select line_status, exclusion_reason, sum(line_count)::bigint, sum(line_value)::double
+            from transaction_line_outcomes
+            group by all
+            order by line_status desc, 3 desc
+            """
+        ).fetchall()
+        guests = con.execute(
+            "select coalesce(sum(line_count), 0)::bigint from transaction_line_outcomes"
+            " where is_guest and line_status = 'purchase'"
+        ).fetchone()[0]
+        customers, purchase_value = con.execute(
+            "select count(*), coalesce(sum(monetary), 0)::double from customers"
+        ).fetchone()
+        snapshot = con.execute("select snapshot_date from int_snapshot_date").fetchone()[0]
+    total = sum(row[2] for row in outcomes)
+    rows = [
+        (status, reason if reason != "none" else "", count, value)
+        for status, reason, count, value in outcomes
+    ]
+    rows.append(("total read", "", total, sum(row[3] for row in outcomes)))
+    return "\n".join(
+        [
+            f"Raw lines read: {total:,}",
+            format_table(["outcome", "reason", "lines", "value (GBP)"], rows),
+            "",
+            f"Guest purchase lines (no customer id, kept in totals, not in customer marts): "
+            f"{guests:,}",
+            f"Customers: {customers:,}   purchase value: {purchase_value:,.2f}   "
+            f"snapshot date: {snapshot}",
+            f"Warehouse: {warehouse}  (tables: customers, transaction_line_outcomes, ...)",
+        ]
+    )
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--input", type=Path, help="raw transaction file (default: synthetic)")
+    parser.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE)
+    parser.add_argument(
+        "--customers",
+        type=int,
+        default=synthetic.SyntheticConfig().n_customers,
+        help="size of the synthetic default",
+    )
+    parser.add_argument("--seed", type=int, default=synthetic.SyntheticConfig().seed)
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    raw_path = args.input or ensure_default_input(DEFAULT_INPUT, args.customers, args.seed)
+    try:
+        prepared = prepare_input(raw_path, LANDING_DIR)
+    except InputFileError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(f"Building on {prepared.path}")
+    build = run_dbt_build(prepared, args.warehouse.resolve())
+    if not build.succeeded:
+        print(
+            f"error: dbt build failed after {build.seconds:.1f}s; see the messages above "
+            f"and logs/dbt.log",
+            file=sys.stderr,
+        )
+        return 1
+    print()
+    print(f"dbt build finished in {build.seconds:.1f}s")
+    print(summarise(args.warehouse.resolve()))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
