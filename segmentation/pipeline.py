@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import subprocess
 import sys
 import time
 from collections.abc import Sequence
@@ -42,21 +43,21 @@ def ensure_default_input(path: Path, n_customers: int, seed: int) -> Path:
     return path
 
 
-def run_dbt_build(
-    prepared: PreparedInput, warehouse: Path, extra_args: Sequence[str] = ()
-) -> BuildResult:
-    """Run `dbt build` in-process on the prepared input and time it."""
-    from dbt.cli.main import dbtRunner  # imported late: it is slow and only this step needs it
+def run_dbt_build(prepared: PreparedInput, warehouse: Path, extra_args: Sequence[str] = ()) -> BuildResult:
+    """Run `dbt build` on the prepared input, as its own process, and time it.
 
-    os.environ["RETAIL_RAW_PATH"] = str(prepared.path)
-    os.environ["DBT_DUCKDB_PATH"] = str(warehouse)
-    args = ["build", "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR)]
+    A separate process (not dbtRunner) so that dbt's DuckDB connection is closed when the summary
+    opens the warehouse.
+    """
+    env = {**os.environ, "RETAIL_RAW_PATH": str(prepared.path), "DBT_DUCKDB_PATH": str(warehouse)}
+    dbt = Path(sys.executable).parent / "dbt"
+    args = [str(dbt), "build", "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR)]
     if prepared.dbt_vars:
         args += ["--vars", json.dumps(prepared.dbt_vars)]
     args += list(extra_args)
     started = time.perf_counter()
-    result = dbtRunner().invoke(args)
-    return BuildResult(succeeded=result.success, seconds=time.perf_counter() - started)
+    completed = subprocess.run(args, cwd=PROJECT_DIR, env=env, check=False)
+    return BuildResult(succeeded=completed.returncode == 0, seconds=time.perf_counter() - started)
 
 
 def format_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
@@ -77,8 +78,7 @@ def format_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> st
         for i, header in enumerate(headers)
     ]
     numeric = [
-        bool(rows) and all(isinstance(row[i], int | float) for row in rows)
-        for i in range(len(headers))
+        bool(rows) and all(isinstance(row[i], int | float) for row in rows) for i in range(len(headers))
     ]
 
     def line(values: Sequence[str]) -> str:
@@ -121,10 +121,8 @@ def summarise(warehouse: Path) -> str:
             f"Raw lines read: {total:,}",
             format_table(["outcome", "reason", "lines", "value (GBP)"], rows),
             "",
-            f"Guest purchase lines (no customer id, kept in totals, not in customer marts): "
-            f"{guests:,}",
-            f"Customers: {customers:,}   purchase value: {purchase_value:,.2f}   "
-            f"snapshot date: {snapshot}",
+            f"Guest purchase lines (no customer id, kept in totals, not in customer marts): {guests:,}",
+            f"Customers: {customers:,}   purchase value: {purchase_value:,.2f}   snapshot date: {snapshot}",
             f"Warehouse: {warehouse}  (tables: customers, transaction_line_outcomes, ...)",
         ]
     )
@@ -156,8 +154,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     build = run_dbt_build(prepared, args.warehouse.resolve())
     if not build.succeeded:
         print(
-            f"error: dbt build failed after {build.seconds:.1f}s; see the messages above "
-            f"and logs/dbt.log",
+            f"error: dbt build failed after {build.seconds:.1f}s; see the messages above and logs/dbt.log",
             file=sys.stderr,
         )
         return 1
