@@ -1,0 +1,7 @@
+{#- Customer features summarised (mean and median) for every segment in segment_profiles. -#}
+{% macro segment_profile_features() %}
+    {{ return([
+        'recency_days', 'frequency', 'monetary', 'tenure_days', 'average_order_value',
+        'distinct_products',
+    ]) }}
+{% endmacro %}

@@ -1,0 +1,11 @@
+"""The fitted KMeans model as data: scaler parameters and centroids, one row per segment x feature."""
+
+from segmentation.clustering import chosen_k, config_from_mapping, fit_centroids
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    config = config_from_mapping(dbt.config.get("segmentation"))
+    customers = dbt.ref("customers").df()
+    diagnostics = dbt.ref("segment_k_diagnostics").df()
+    return fit_centroids(customers, config, chosen_k(diagnostics))
