@@ -10,3 +10,7 @@ def dateadd(datepart: str, interval: object, from_date_or_timestamp: str) -> str
 
 def datediff(first_date: str, second_date: str, datepart: str) -> str:
     return f"date_diff('{datepart}', {first_date}, {second_date})"
+
+
+def date_trunc(datepart: str, date: str) -> str:
+    return f"date_trunc('{datepart}', {date})"
