@@ -15,7 +15,12 @@ profile_totals as (
 centroid_totals as (
 
     select sum(segment_share) as segment_share
-    from (select distinct segment_id, segment_share from {{ ref('segment_centroids') }}) as segments
+    from (
+        select distinct
+            segment_id,
+            segment_share
+        from {{ ref('segment_centroids') }}
+    ) as segments
 
 ),
 
