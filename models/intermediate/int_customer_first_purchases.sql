@@ -86,7 +86,7 @@ earlier_cancellations as (
     inner join cancellation_lines
         on
             first_invoices.customer_id = cancellation_lines.customer_id
-            and cancellation_lines.invoiced_at <= first_invoices.invoiced_at
+            and first_invoices.invoiced_at >= cancellation_lines.invoiced_at
 
 ),
 
