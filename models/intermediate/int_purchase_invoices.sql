@@ -17,7 +17,7 @@ final as (
         cast(min(invoiced_at) as date) as invoice_date,
         max(country) as country,
         count(*) as line_count,
-        sum(quantity) as total_units,
+        cast(sum(quantity) as bigint) as total_units,
         sum(line_value) as invoice_value,
         count(distinct stock_code) as distinct_products
 

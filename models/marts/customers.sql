@@ -33,7 +33,7 @@ invoice_totals as (
         customer_id,
         count(*) as frequency,
         sum(invoice_value) as monetary,
-        sum(total_units) as total_units,
+        cast(sum(total_units) as bigint) as total_units,
         min(invoice_date) as first_purchase_date,
         max(invoice_date) as last_purchase_date
 

@@ -52,8 +52,8 @@ profiles as (
         segment_name,
         count(*) as customer_count,
         {%- for feature in profile_features %}
-        avg({{ feature }}) as mean_{{ feature }},
-        median({{ feature }}) as median_{{ feature }},
+        cast(avg({{ feature }}) as double) as mean_{{ feature }},
+        cast(median({{ feature }}) as double) as median_{{ feature }},
         {%- endfor %}
         sum(monetary) as segment_monetary,
         sum(net_value) as segment_net_value

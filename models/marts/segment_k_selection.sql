@@ -1,0 +1,32 @@
+-- Public, contracted copy of the Python model segment_k_diagnostics for dashboards and reports.
+with
+
+diagnostics as (
+
+    select * from {{ ref('segment_k_diagnostics') }}
+
+),
+
+final as (
+
+    select
+        cast(k as integer) as k,
+        cast(n_customers as bigint) as n_customers,
+        cast(n_distinct_profiles as bigint) as n_distinct_profiles,
+        cast(algorithm as varchar) as algorithm,
+        cast(inertia as double) as inertia,
+        cast(silhouette as double) as silhouette,
+        cast(davies_bouldin as double) as davies_bouldin,
+        cast(calinski_harabasz as double) as calinski_harabasz,
+        cast(smallest_segment_share as double) as smallest_segment_share,
+        cast(is_eligible as boolean) as is_eligible,
+        cast(is_elbow as boolean) as is_elbow,
+        cast(stability_ari as double) as stability_ari,
+        cast(is_chosen as boolean) as is_chosen,
+        cast(choice_reason as varchar) as choice_reason
+
+    from diagnostics
+
+)
+
+select * from final
