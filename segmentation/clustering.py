@@ -1,0 +1,1305 @@
+"""KMeans customer segmentation: the pure functions behind the dbt Python models.
+
+The dbt Python models are thin wrappers around this module. They hand over the ``customers``
+mart as a pandas DataFrame plus a :class:`SegmentationConfig` and materialise what comes back:
+
+1. ``segment_k_diagnostics`` -> :func:`build_k_diagnostics` (= :func:`prepare_features`,
+   :func:`evaluate_k`, :func:`choose_k`, :func:`annotate_choice`): one row per evaluated k.
+2. ``segment_centroids`` -> :func:`fit_centroids` with ``k = chosen_k(diagnostics)``: a long
+   table (one row per segment x feature) holding everything needed to score a customer.
+3. ``customer_segments`` -> :func:`assign_segments`: nearest stored centroid per customer,
+   computed from the stored centroid table only.
+
+Scoring math (kept deliberately simple so that a SQL model can reproduce step 3 exactly):
+
+* ``x'  = ln(1 + x)`` when ``transform = 'log1p'``, else ``x' = x``;
+* ``x'' = least(greatest(x', clip_low), clip_high)`` (the outlier rule, see below);
+* ``z   = (x'' - scaler_center) / scaler_scale``;
+* squared Euclidean distance to every centroid in z space (``centroid_scaled``), summed over
+  features in ``feature_position`` order; the nearest centroid wins, ties go to the lowest
+  ``segment_id``. ``distance_to_centroid`` is the square root of that minimum.
+
+Outlier rule: by default each transformed feature is clipped to its [0.5th, 99.5th] percentile
+(numpy's linear interpolation, computed on all customers) *before* the scaler is fitted, so a
+handful of extreme customers can neither stretch the scale nor claim a centroid of their own.
+Clipping is winsorising, not filtering: every customer is still scored and assigned (extreme
+customers simply land in the most extreme segment). ``clip_quantiles=None`` turns it off; the
+stored bounds are then -inf / +inf, which leave every value unchanged in SQL as well.
+
+Segment ids are not KMeans' arbitrary labels: segment 1 has the highest centroid monetary value
+in original units, ties broken by higher frequency, then by lower recency_days (see
+:data:`SEGMENT_ORDER_RULE`). Names come from the centroid's z-scores via :func:`name_segments`.
+
+Determinism: customers are sorted by ``customer_id`` before anything is fitted, every random
+draw is seeded from ``random_state``, and final labels are computed by this module's own
+nearest-centroid rule (:func:`nearest_centroid`), so the same mart gives the same labels
+regardless of input row order or thread count.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, fields
+from typing import Final, ParamSpec, TypeVar
+
+import numpy as np
+import pandas as pd
+from kneed import KneeLocator
+from sklearn.cluster import KMeans, MiniBatchKMeans
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import (
+    adjusted_rand_score,
+    calinski_harabasz_score,
+    davies_bouldin_score,
+)
+from threadpoolctl import threadpool_limits
+
+__all__ = [
+    "ALLOWED_FEATURES",
+    "ASSIGNMENT_COLUMNS",
+    "CENTROID_COLUMNS",
+    "DIAGNOSTIC_COLUMNS",
+    "SCALER_COLUMNS",
+    "SEGMENT_VOCABULARY",
+    "FittedSegments",
+    "PreparedFeatures",
+    "SegmentationConfig",
+    "annotate_choice",
+    "assign_segments",
+    "build_k_diagnostics",
+    "choose_k",
+    "chosen_k",
+    "config_from_mapping",
+    "evaluate_k",
+    "fit_centroids",
+    "fit_segments",
+    "name_segments",
+    "nearest_centroid",
+    "prepare_features",
+]
+
+# --------------------------------------------------------------------------------------------
+# Defaults and vocabularies
+# --------------------------------------------------------------------------------------------
+
+ID_COLUMN: Final = "customer_id"
+ALLOWED_FEATURES: Final = (
+    "recency_days",
+    "frequency",
+    "monetary",
+    "tenure_days",
+    "average_order_value",
+    "distinct_products",
+)
+DEFAULT_FEATURES: Final = ("recency_days", "frequency", "monetary")
+TRANSFORMS: Final = ("log1p", "none")
+SCALERS: Final = ("standard", "robust")
+
+DEFAULT_TRANSFORM: Final = "log1p"
+DEFAULT_SCALER: Final = "standard"
+DEFAULT_K_MIN: Final = 2
+DEFAULT_K_MAX: Final = 10
+DEFAULT_MIN_SEGMENT_SHARE: Final = 0.02
+# Silhouette is O(n^2); above this many customers it is computed on a seeded sample.
+DEFAULT_SILHOUETTE_SAMPLE_SIZE: Final = 20_000
+# Winsorise each transformed feature to these quantiles before scaling (None = off).
+DEFAULT_CLIP_QUANTILES: Final = (0.005, 0.995)
+DEFAULT_RANDOM_STATE: Final = 42
+DEFAULT_N_INIT: Final = 4
+DEFAULT_MAX_ITER: Final = 300
+# Stability: mean ARI of full-data labels vs. labels refitted on this many bootstrap samples.
+DEFAULT_BOOTSTRAP_ROUNDS: Final = 10
+DEFAULT_BOOTSTRAP_SAMPLE_SIZE: Final = 10_000
+# Above this many customers mini-batch KMeans replaces full KMeans: Lloyd passes over every
+# customer per iteration, per restart and per k (~30 s for k = 2..10 on a million customers,
+# single-threaded), mini-batches take ~3 s for the same inertia on three features.
+DEFAULT_MINIBATCH_THRESHOLD: Final = 200_000
+DEFAULT_MINIBATCH_BATCH_SIZE: Final = 16_384
+# Mini-batch stopping rule, as scikit-learn's: stop when the smoothed batch inertia has not
+# improved for this many steps, or after this many passes over the data.
+MINIBATCH_MAX_NO_IMPROVEMENT: Final = 10
+MINIBATCH_MAX_EPOCHS: Final = 100
+# Rows of the silhouette sample whose distances are materialised at once (memory vs. speed).
+SILHOUETTE_CHUNK_ROWS: Final = 256
+
+# Naming: a centroid z-score >= +threshold is "high", <= -threshold is "low", else "mid".
+NAME_Z_THRESHOLD: Final = 0.5
+SINGLE_SEGMENT_NAME: Final = "All customers"
+# The only names segments can get (the key), with the profile that earns each one.
+SEGMENT_VOCABULARY: Final[Mapping[str, str]] = {
+    "Champions": "recent, frequent and high spending",
+    "Loyal customers": "frequent and not lapsed (but not recent + frequent + high spend)",
+    "Big spenders": "high spending, not frequent, not lapsed",
+    "New customers": "recent but few purchases, not high spending",
+    "Promising": "recent with average frequency, not high spending",
+    "Need attention": "average recency, neither frequent nor high spending",
+    "At risk": "lapsed, but frequent or high spending",
+    "Can't lose them": "lapsed, yet frequent and high spending",
+    "Hibernating": "lapsed, neither frequent nor high spending, not all low",
+    "Lost": "lapsed, infrequent and low spending",
+    SINGLE_SEGMENT_NAME: "the only segment when the data cannot be split",
+}
+# Segment id order: (feature, direction); -1 = larger value gets the smaller id.
+SEGMENT_ORDER_RULE: Final = (("monetary", -1), ("frequency", -1), ("recency_days", 1))
+# Silhouettes equal to this many decimals count as a tie (then the smaller k wins).
+SILHOUETTE_TIE_DECIMALS: Final = 10
+
+SCALER_COLUMNS: Final = ("feature", "transform", "clip_low", "clip_high", "center", "scale")
+DIAGNOSTIC_COLUMNS: Final = (
+    "k",
+    "n_customers",
+    "n_distinct_profiles",
+    "algorithm",
+    "inertia",
+    "silhouette",
+    "davies_bouldin",
+    "calinski_harabasz",
+    "smallest_segment_share",
+    "is_eligible",
+    "is_elbow",
+    "stability_ari",
+)
+CHOICE_COLUMNS: Final = ("is_chosen", "choice_reason")
+CENTROID_COLUMNS: Final = (
+    "segment_id",
+    "segment_name",
+    "feature_position",
+    "feature",
+    "transform",
+    "clip_low",
+    "clip_high",
+    "scaler_center",
+    "scaler_scale",
+    "centroid_scaled",
+    "centroid_original",
+    "segment_mean_original",
+    "segment_customers",
+    "segment_share",
+)
+ASSIGNMENT_COLUMNS: Final = (ID_COLUMN, "segment_id", "segment_name", "distance_to_centroid")
+
+_NONE_WORDS: Final = frozenset({"", "none", "null", "off", "false", "no"})
+_TRUE_WORDS: Final = frozenset({"true", "1", "yes", "y", "on"})
+_FALSE_WORDS: Final = frozenset({"false", "0", "no", "n", "off"})
+
+
+# --------------------------------------------------------------------------------------------
+# Configuration
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SegmentationConfig:
+    """All knobs of the segmentation; validated on construction so bad vars fail early."""
+
+    features: tuple[str, ...] = DEFAULT_FEATURES
+    transform: str = DEFAULT_TRANSFORM
+    scaler: str = DEFAULT_SCALER
+    k_min: int = DEFAULT_K_MIN
+    k_max: int = DEFAULT_K_MAX
+    fixed_k: int | None = None
+    min_segment_share: float = DEFAULT_MIN_SEGMENT_SHARE
+    silhouette_sample_size: int = DEFAULT_SILHOUETTE_SAMPLE_SIZE
+    clip_quantiles: tuple[float, float] | None = DEFAULT_CLIP_QUANTILES
+    random_state: int = DEFAULT_RANDOM_STATE
+    n_init: int = DEFAULT_N_INIT
+    max_iter: int = DEFAULT_MAX_ITER
+    bootstrap_rounds: int = DEFAULT_BOOTSTRAP_ROUNDS
+    bootstrap_sample_size: int = DEFAULT_BOOTSTRAP_SAMPLE_SIZE
+    stability_all_k: bool = True
+    minibatch_threshold: int = DEFAULT_MINIBATCH_THRESHOLD
+    minibatch_batch_size: int = DEFAULT_MINIBATCH_BATCH_SIZE
+
+    def __post_init__(self) -> None:
+        if isinstance(self.features, str) or not isinstance(self.features, Sequence):
+            raise ValueError(f"features must be a list of column names, got {self.features!r}")
+        object.__setattr__(self, "features", tuple(self.features))
+        if self.clip_quantiles is not None:
+            if isinstance(self.clip_quantiles, str) or not isinstance(
+                self.clip_quantiles, Sequence
+            ):
+                raise ValueError(
+                    f"clip_quantiles must be two numbers or none, got {self.clip_quantiles!r}"
+                )
+            object.__setattr__(self, "clip_quantiles", tuple(self.clip_quantiles))
+        _validate_config(self)
+
+
+def _check_int(name: str, value: object, minimum: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise ValueError(f"{name} must be an integer, got {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value!r}")
+
+
+def _validate_config(config: SegmentationConfig) -> None:
+    """Reject settings that would make later steps fail obscurely; messages name key + value."""
+    if not config.features:
+        raise ValueError("features must name at least one column, got an empty list")
+    unknown = [f for f in config.features if f not in ALLOWED_FEATURES]
+    if unknown:
+        raise ValueError(
+            f"features contains unknown feature(s) {unknown!r}; allowed: {list(ALLOWED_FEATURES)}"
+        )
+    if len(set(config.features)) != len(config.features):
+        raise ValueError(f"features lists a column more than once: {list(config.features)!r}")
+    if config.transform not in TRANSFORMS:
+        raise ValueError(f"transform must be one of {list(TRANSFORMS)}, got {config.transform!r}")
+    if config.scaler not in SCALERS:
+        raise ValueError(f"scaler must be one of {list(SCALERS)}, got {config.scaler!r}")
+    _check_int("k_min", config.k_min, 2)
+    _check_int("k_max", config.k_max, 2)
+    if config.k_max < config.k_min:
+        raise ValueError(f"k_max must be >= k_min={config.k_min}, got k_max={config.k_max!r}")
+    if config.fixed_k is not None:
+        _check_int("fixed_k", config.fixed_k, 2)
+        if not config.k_min <= config.fixed_k <= config.k_max:
+            raise ValueError(
+                f"fixed_k must lie in [k_min={config.k_min}, k_max={config.k_max}], "
+                f"got fixed_k={config.fixed_k!r}"
+            )
+    share = config.min_segment_share
+    if isinstance(share, bool) or not isinstance(share, int | float) or not 0 <= share < 1:
+        raise ValueError(f"min_segment_share must be a number in [0, 1), got {share!r}")
+    _check_int("silhouette_sample_size", config.silhouette_sample_size, 10)
+    if config.clip_quantiles is not None:
+        q = config.clip_quantiles
+        ok = len(q) == 2 and all(isinstance(v, int | float) and not isinstance(v, bool) for v in q)
+        if not ok or not 0 <= q[0] < q[1] <= 1:
+            raise ValueError(
+                f"clip_quantiles must be two numbers 0 <= low < high <= 1 (or none), got {q!r}"
+            )
+    _check_int("random_state", config.random_state, 0)
+    _check_int("n_init", config.n_init, 1)
+    _check_int("max_iter", config.max_iter, 1)
+    _check_int("bootstrap_rounds", config.bootstrap_rounds, 0)
+    _check_int("bootstrap_sample_size", config.bootstrap_sample_size, 10)
+    if not isinstance(config.stability_all_k, bool):
+        raise ValueError(f"stability_all_k must be true or false, got {config.stability_all_k!r}")
+    _check_int("minibatch_threshold", config.minibatch_threshold, 1)
+    _check_int("minibatch_batch_size", config.minibatch_batch_size, 1)
+
+
+def _parse_int(key: str, value: object) -> int:
+    if isinstance(value, bool):
+        raise ValueError(f"{key} must be an integer, got {value!r}")
+    if isinstance(value, int | np.integer):
+        return int(value)
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            return int(text)
+        except ValueError:
+            try:
+                number = float(text)
+            except ValueError:
+                number = math.nan
+            if number.is_integer():
+                return int(number)
+    raise ValueError(f"{key} must be an integer, got {value!r}")
+
+
+def _parse_optional_int(key: str, value: object) -> int | None:
+    if value is None or (isinstance(value, str) and value.strip().lower() in _NONE_WORDS):
+        return None
+    return _parse_int(key, value)
+
+
+def _parse_float(key: str, value: object) -> float:
+    if isinstance(value, bool):
+        raise ValueError(f"{key} must be a number, got {value!r}")
+    try:
+        text = value.strip() if isinstance(value, str) else value
+        number = float(text)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ValueError(f"{key} must be a number, got {value!r}") from None
+    if not math.isfinite(number):
+        raise ValueError(f"{key} must be a finite number, got {value!r}")
+    return number
+
+
+def _parse_bool(key: str, value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in _TRUE_WORDS:
+            return True
+        if text in _FALSE_WORDS:
+            return False
+    raise ValueError(f"{key} must be true or false, got {value!r}")
+
+
+def _parse_word(key: str, value: object) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"{key} must be a string, got {value!r}")
+    return value.strip().lower()
+
+
+def _split_list_text(value: str) -> list[str]:
+    """'[a, b]', 'a,b' and "['a', 'b']" all mean the same list (dbt vars are often text)."""
+    text = value.strip().strip("[]()")
+    return [part.strip().strip("'\"").strip() for part in text.split(",") if part.strip()]
+
+
+def _parse_features(key: str, value: object) -> tuple[str, ...]:
+    items: list[object]
+    if isinstance(value, str):
+        items = list(_split_list_text(value))
+    elif isinstance(value, Sequence):
+        items = list(value)
+    else:
+        raise ValueError(f"{key} must be a list of feature names, got {value!r}")
+    names: list[str] = []
+    for item in items:
+        if not isinstance(item, str):
+            raise ValueError(f"{key} must contain feature names (strings), got {item!r}")
+        names.append(item.strip().lower())
+    return tuple(names)
+
+
+def _parse_quantiles(key: str, value: object) -> tuple[float, float] | None:
+    if value is None or value is False:
+        return None
+    if isinstance(value, str):
+        if value.strip().lower() in _NONE_WORDS:
+            return None
+        parts: list[object] = list(_split_list_text(value))
+    elif isinstance(value, Sequence):
+        parts = list(value)
+    else:
+        raise ValueError(f"{key} must be two quantiles like [0.005, 0.995] or none, got {value!r}")
+    if len(parts) != 2:
+        raise ValueError(f"{key} must be two quantiles like [0.005, 0.995] or none, got {value!r}")
+    return (_parse_float(key, parts[0]), _parse_float(key, parts[1]))
+
+
+_PARSERS: Final = {
+    "features": _parse_features,
+    "transform": _parse_word,
+    "scaler": _parse_word,
+    "k_min": _parse_int,
+    "k_max": _parse_int,
+    "fixed_k": _parse_optional_int,
+    "min_segment_share": _parse_float,
+    "silhouette_sample_size": _parse_int,
+    "clip_quantiles": _parse_quantiles,
+    "random_state": _parse_int,
+    "n_init": _parse_int,
+    "max_iter": _parse_int,
+    "bootstrap_rounds": _parse_int,
+    "bootstrap_sample_size": _parse_int,
+    "stability_all_k": _parse_bool,
+    "minibatch_threshold": _parse_int,
+    "minibatch_batch_size": _parse_int,
+}
+# A null for these keys is meaningful (no fixed k / no clipping); for the rest it means default.
+_NULLABLE_KEYS: Final = frozenset({"fixed_k", "clip_quantiles"})
+
+
+def config_from_mapping(values: Mapping[str, object] | None) -> SegmentationConfig:
+    """Build a config from dbt vars, which arrive as strings, lists or ints.
+
+    Unknown keys are rejected (a typo would otherwise be silently ignored); ``None`` means
+    "use the default", except for ``fixed_k`` (no fixed k) and ``clip_quantiles`` (no clipping).
+    """
+    values = {} if values is None else values
+    if not isinstance(values, Mapping):
+        raise ValueError(f"segmentation settings must be a mapping, got {values!r}")
+    field_names = {f.name for f in fields(SegmentationConfig)}
+    assert field_names == set(_PARSERS), "parser table out of sync with SegmentationConfig"
+    unknown = sorted(str(key) for key in values if key not in field_names)
+    if unknown:
+        raise ValueError(f"unknown segmentation setting(s) {unknown}; allowed: {sorted(_PARSERS)}")
+    kwargs: dict[str, object] = {}
+    for key, raw in values.items():
+        if raw is None and key not in _NULLABLE_KEYS:
+            continue
+        kwargs[key] = _PARSERS[key](key, raw)
+    return SegmentationConfig(**kwargs)  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------------------------
+# Feature preparation (shared by fitting and scoring so the math is bit-for-bit identical)
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class PreparedFeatures:
+    """Customers sorted by id, their raw feature values, the scaled matrix and its parameters."""
+
+    customer_ids: np.ndarray
+    raw: pd.DataFrame
+    matrix: np.ndarray
+    scaler_params: pd.DataFrame
+
+    @property
+    def features(self) -> tuple[str, ...]:
+        return tuple(self.scaler_params["feature"])
+
+
+def _load_feature_frame(
+    df: pd.DataFrame, features: Sequence[str], transforms: Sequence[str]
+) -> tuple[np.ndarray, pd.DataFrame, np.ndarray]:
+    """Validate the mart and return (sorted ids, sorted raw features, float64 matrix).
+
+    Sorting by customer_id makes every later step independent of the input row order.
+    """
+    if not isinstance(df, pd.DataFrame):
+        raise ValueError(f"expected a pandas DataFrame, got {type(df).__name__}")
+    missing = [c for c in (ID_COLUMN, *features) if c not in df.columns]
+    if missing:
+        raise ValueError(
+            f"customers frame is missing required column(s) {missing}; "
+            f"it has {list(map(str, df.columns))}"
+        )
+    if len(df) == 0:
+        raise ValueError("customers frame has no rows; nothing to segment")
+    id_nulls = int(df[ID_COLUMN].isna().sum())
+    if id_nulls:
+        raise ValueError(f"column '{ID_COLUMN}' has {id_nulls} null value(s)")
+    ids = df[ID_COLUMN].astype(str).to_numpy(dtype=str)
+    order = np.argsort(ids, kind="stable")
+    ids = ids[order]
+    duplicated = int(np.count_nonzero(ids[1:] == ids[:-1]))
+    if duplicated:
+        raise ValueError(f"column '{ID_COLUMN}' has {duplicated} duplicated value(s)")
+
+    raw = df.iloc[order][list(features)].reset_index(drop=True)
+    matrix = np.empty((len(raw), len(features)), dtype=np.float64)
+    for j, (feature, transform) in enumerate(zip(features, transforms, strict=True)):
+        try:
+            values = raw[feature].astype("float64").to_numpy()
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"column '{feature}' is not numeric: {exc}") from None
+        n_nan = int(np.isnan(values).sum())
+        n_inf = int(np.isinf(values).sum())
+        if n_nan or n_inf:
+            raise ValueError(
+                f"column '{feature}' has {n_nan} NaN/null and {n_inf} infinite value(s) "
+                f"in {len(values)} rows; fix the mart before segmenting"
+            )
+        if transform == "log1p":
+            negative = int((values < 0).sum())
+            if negative:
+                raise ValueError(
+                    f"column '{feature}' has {negative} negative value(s) "
+                    f"(min {float(values.min())!r}); "
+                    "transform 'log1p' needs values >= 0 (use transform 'none' or fix the mart)"
+                )
+        matrix[:, j] = values
+    return ids, raw, matrix
+
+
+def _forward(values: np.ndarray, transform: str) -> np.ndarray:
+    if transform == "log1p":
+        return np.log1p(values)
+    if transform == "none":
+        return values.astype(np.float64, copy=True)
+    raise ValueError(f"transform must be one of {list(TRANSFORMS)}, got {transform!r}")
+
+
+def _inverse(values: np.ndarray, transform: str) -> np.ndarray:
+    return np.expm1(values) if transform == "log1p" else values.astype(np.float64, copy=True)
+
+
+def _is_degenerate_scale(scale: float, center: float) -> bool:
+    tolerance = 10 * np.finfo(np.float64).eps * max(1.0, abs(center))
+    return not math.isfinite(scale) or scale <= tolerance
+
+
+def _fit_center_scale(values: np.ndarray, scaler: str) -> tuple[float, float]:
+    """Center and scale of one clipped, transformed column.
+
+    A constant column gets center = its value and scale = 1 (not 0): z is then exactly 0 for
+    everybody, so the feature is ignored instead of dividing by zero. The robust scaler
+    (median / IQR) falls back to the standard deviation when the IQR is 0, which is common for
+    frequency (most customers buy once), and to 1 when that is 0 too.
+    """
+    low, high = float(values.min()), float(values.max())
+    if low == high:
+        return low, 1.0
+    if scaler == "robust":
+        q25, center, q75 = (float(v) for v in np.quantile(values, [0.25, 0.5, 0.75]))
+        scale = q75 - q25
+        if _is_degenerate_scale(scale, center):
+            scale = float(values.std())
+    else:
+        center = float(values.mean())
+        scale = float(values.std())
+    if _is_degenerate_scale(scale, center):
+        scale = 1.0
+    return center, scale
+
+
+def _apply_params(matrix: np.ndarray, params: pd.DataFrame) -> np.ndarray:
+    """Raw values -> z: transform, clip, center, scale (the SQL model does exactly this)."""
+    out = np.empty_like(matrix, dtype=np.float64)
+    for j, row in enumerate(params.itertuples(index=False)):
+        transformed = _forward(matrix[:, j], str(row.transform))
+        clipped = np.minimum(np.maximum(transformed, float(row.clip_low)), float(row.clip_high))
+        out[:, j] = (clipped - float(row.center)) / float(row.scale)
+    return out
+
+
+def _fit_params(matrix: np.ndarray, config: SegmentationConfig) -> pd.DataFrame:
+    rows = []
+    for j, feature in enumerate(config.features):
+        transformed = _forward(matrix[:, j], config.transform)
+        if config.clip_quantiles is None:
+            clip_low, clip_high = -math.inf, math.inf
+        else:
+            bounds = np.quantile(transformed, list(config.clip_quantiles))
+            clip_low, clip_high = float(bounds[0]), float(bounds[1])
+        clipped = np.minimum(np.maximum(transformed, clip_low), clip_high)
+        center, scale = _fit_center_scale(clipped, config.scaler)
+        rows.append((feature, config.transform, clip_low, clip_high, center, scale))
+    params = pd.DataFrame(rows, columns=list(SCALER_COLUMNS))
+    return params.astype({c: "float64" for c in SCALER_COLUMNS[2:]})
+
+
+def prepare_features(df: pd.DataFrame, config: SegmentationConfig) -> PreparedFeatures:
+    """Validate the mart, sort it by customer_id and fit transform + clip + scaler.
+
+    Returns the scaled matrix and the fitted parameters (feature, transform, clip_low,
+    clip_high, center, scale) so that scoring can be repeated from stored numbers alone.
+    """
+    transforms = [config.transform] * len(config.features)
+    ids, raw, matrix = _load_feature_frame(df, config.features, transforms)
+    params = _fit_params(matrix, config)
+    return PreparedFeatures(ids, raw, _apply_params(matrix, params), params)
+
+
+# --------------------------------------------------------------------------------------------
+# Clustering primitives
+# --------------------------------------------------------------------------------------------
+
+
+def nearest_centroid(matrix: np.ndarray, centroids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Index of the nearest centroid (ties -> lowest index) and the squared distance.
+
+    Written out feature by feature, in a fixed order, so it matches a SQL sum of squared
+    differences and does not depend on BLAS threading.
+    """
+    x = np.ascontiguousarray(np.asarray(matrix, dtype=np.float64).T)
+    c = np.asarray(centroids, dtype=np.float64)
+    n = x.shape[1]
+    best = np.full(n, np.inf)
+    labels = np.zeros(n, dtype=np.int64)
+    for j in range(c.shape[0]):
+        dist = np.zeros(n)
+        for f in range(c.shape[1]):
+            diff = x[f] - c[j, f]
+            dist += diff * diff
+        closer = dist < best
+        labels[closer] = j
+        best[closer] = dist[closer]
+    return labels, best
+
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _single_threaded(func: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Run ``func`` with BLAS and OpenMP limited to one thread (threadpoolctl).
+
+    Why: (1) results become bit-identical whatever thread settings the caller has, since
+    KMeans' multi-threaded reductions sum in a thread-dependent order; (2) with three features
+    the work per thread is tiny, and OpenMP barriers collapse when the dbt run keeps the other
+    cores busy (KMeans on 10k rows measured ~10x slower with 2 threads on a loaded 2-core box).
+    """
+
+    @functools.wraps(func)
+    def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        with threadpool_limits(limits=1):
+            return func(*args, **kwargs)
+
+    return wrapper
+
+
+def _algorithm(n_rows: int, config: SegmentationConfig) -> str:
+    return "minibatch_kmeans" if n_rows > config.minibatch_threshold else "kmeans"
+
+
+def _fit_lloyd(matrix: np.ndarray, k: int, config: SegmentationConfig, seed: int) -> KMeans:
+    model = KMeans(
+        n_clusters=k,
+        n_init=config.n_init,
+        max_iter=config.max_iter,
+        random_state=seed,
+        algorithm="lloyd",
+    )
+    return model.fit(matrix)
+
+
+def _fit_minibatch(
+    matrix: np.ndarray, k: int, config: SegmentationConfig, seed: int
+) -> MiniBatchKMeans:
+    """MiniBatchKMeans driven batch by batch (partial_fit) with uniform, seeded batches.
+
+    Why not ``MiniBatchKMeans.fit``: in scikit-learn 1.9 it draws every batch with a weighted
+    ``RandomState.choice`` over all n rows (~15 ms per batch at a million rows), which made
+    it no faster than full KMeans. Here the centres start from KMeans (n_init restarts) on a
+    seeded sample of 3 x batch_size rows, then mini-batch steps run until scikit-learn's own
+    early-stopping rule fires: the exponentially weighted mean batch inertia has not improved
+    for MINIBATCH_MAX_NO_IMPROVEMENT steps (or MINIBATCH_MAX_EPOCHS passes are used up).
+    """
+    n_rows = len(matrix)
+    batch = min(config.minibatch_batch_size, n_rows)
+    rng = np.random.default_rng([seed, k])
+    init_rows = np.sort(rng.choice(n_rows, size=min(n_rows, 3 * batch), replace=False))
+    init = _fit_lloyd(matrix[init_rows], k, config, seed).cluster_centers_
+    model = MiniBatchKMeans(n_clusters=k, init=init, n_init=1, batch_size=batch, random_state=seed)
+    alpha = min(1.0, 2.0 * batch / (n_rows + 1))
+    smoothed = best = math.inf
+    stale = 0
+    for step in range(max(1, MINIBATCH_MAX_EPOCHS * n_rows // batch)):
+        model.partial_fit(matrix[rng.integers(0, n_rows, size=batch)])
+        inertia = float(model.inertia_) / batch
+        if step == 0:  # sklearn also skips the first step (inertia of the initialisation)
+            continue
+        smoothed = inertia if step == 1 else smoothed * (1 - alpha) + inertia * alpha
+        if smoothed < best:
+            best, stale = smoothed, 0
+        else:
+            stale += 1
+            if stale >= MINIBATCH_MAX_NO_IMPROVEMENT:
+                break
+    return model
+
+
+def _fit_kmeans(
+    matrix: np.ndarray, k: int, config: SegmentationConfig, seed: int | None = None
+) -> KMeans | MiniBatchKMeans:
+    """KMeans, or mini-batch KMeans above ``minibatch_threshold`` rows; explicitly seeded."""
+    seed = config.random_state if seed is None else seed
+    if _algorithm(len(matrix), config) == "minibatch_kmeans":
+        return _fit_minibatch(matrix, k, config, seed)
+    return _fit_lloyd(matrix, k, config, seed)
+
+
+def _count_distinct_rows(matrix: np.ndarray) -> int:
+    return int(len(matrix) - pd.DataFrame(matrix).duplicated().sum())
+
+
+def _silhouette_rows(n_rows: int, config: SegmentationConfig) -> np.ndarray:
+    """One seeded sample, shared by every k, so silhouettes are comparable across k."""
+    if n_rows <= config.silhouette_sample_size:
+        return np.arange(n_rows)
+    rng = np.random.default_rng(config.random_state)
+    return np.sort(rng.choice(n_rows, size=config.silhouette_sample_size, replace=False))
+
+
+def _silhouettes(sample: np.ndarray, label_sets: Sequence[np.ndarray]) -> list[float]:
+    """Mean silhouette of each labeling of the same sample, in one pass over its distances.
+
+    The pairwise distances do not depend on k, so they are computed once per chunk of rows and
+    reduced against a stacked one-hot matrix of every labeling (one matrix product), instead
+    of once per k as sklearn's silhouette_score would. Same definition as sklearn: a = mean
+    distance to the own cluster (excluding self), b = lowest mean distance to another cluster,
+    s = (b - a) / max(a, b), 0 for singleton clusters. NaN when a labeling has fewer than 2 or
+    more than n - 1 clusters in the sample.
+    """
+    m = len(sample)
+    blocks, valid = [], []
+    for labels in label_sets:
+        _, inverse = np.unique(labels, return_inverse=True)
+        n_labels = int(inverse.max()) + 1
+        valid.append(2 <= n_labels <= m - 1)
+        blocks.append((inverse, np.bincount(inverse).astype(np.float64)))
+    offsets = np.cumsum([0] + [len(counts) for _, counts in blocks])
+    onehot = np.zeros((m, offsets[-1]))
+    for (inverse, _), start in zip(blocks, offsets[:-1], strict=True):
+        onehot[np.arange(m), start + inverse] = 1.0
+
+    squared_norms = np.einsum("ij,ij->i", sample, sample)
+    sample_t = np.ascontiguousarray(sample.T)
+    totals = np.zeros(len(blocks))
+    for first in range(0, m, SILHOUETTE_CHUNK_ROWS):
+        last = min(m, first + SILHOUETTE_CHUNK_ROWS)
+        rows = np.arange(last - first)
+        dist = sample[first:last] @ sample_t
+        dist *= -2.0
+        dist += squared_norms[first:last, None]
+        dist += squared_norms[None, :]
+        np.maximum(dist, 0.0, out=dist)
+        np.sqrt(dist, out=dist)
+        dist[rows, first + rows] = 0.0
+        sums = dist @ onehot
+        for b, ((inverse, counts), start) in enumerate(zip(blocks, offsets[:-1], strict=True)):
+            if not valid[b]:
+                continue
+            own = inverse[first:last]
+            per_cluster = sums[:, start : start + len(counts)]
+            own_size = counts[own]
+            a = per_cluster[rows, own] / np.maximum(own_size - 1.0, 1.0)
+            means = per_cluster / counts
+            means[rows, own] = np.inf
+            nearest_other = means.min(axis=1)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                score = (nearest_other - a) / np.maximum(a, nearest_other)
+            score = np.nan_to_num(score)
+            score[own_size == 1] = 0.0
+            totals[b] += score.sum()
+    return [float(t / m) if ok else math.nan for t, ok in zip(totals, valid, strict=True)]
+
+
+def _stability(matrix: np.ndarray, labels: np.ndarray, k: int, config: SegmentationConfig) -> float:
+    """Mean ARI between full-data labels and labels refitted on seeded bootstrap samples.
+
+    Each round draws ``bootstrap_sample_size`` customers with replacement, refits with a new
+    seed and compares both labelings on the drawn customers; 1.0 = the same partition.
+    """
+    if config.bootstrap_rounds == 0:
+        return math.nan
+    size = min(len(matrix), config.bootstrap_sample_size)
+    scores = []
+    for round_no in range(config.bootstrap_rounds):
+        rng = np.random.default_rng([config.random_state, k, round_no])
+        rows = rng.integers(0, len(matrix), size=size)
+        seed = int(rng.integers(0, 2**31 - 1))
+        with warnings.catch_warnings():
+            # a small bootstrap sample can hold fewer distinct profiles than k
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            refit = _fit_kmeans(matrix[rows], k, config, seed=seed)
+        scores.append(adjusted_rand_score(labels[rows], refit.labels_))
+    return float(np.mean(scores))
+
+
+def _elbow_k(ks: Sequence[int], inertias: Sequence[float]) -> int | None:
+    """kneed's elbow of the inertia curve, or None when there is none (or < 3 points)."""
+    if len(ks) < 3:
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            knee = KneeLocator(
+                list(ks), list(inertias), curve="convex", direction="decreasing"
+            ).knee
+    except (ValueError, ArithmeticError, IndexError):
+        return None
+    if knee is None or not np.isfinite(knee):
+        return None
+    return int(round(float(knee)))
+
+
+# --------------------------------------------------------------------------------------------
+# Model 1: diagnostics per k
+# --------------------------------------------------------------------------------------------
+
+
+def _as_matrix(matrix: np.ndarray | PreparedFeatures) -> np.ndarray:
+    if isinstance(matrix, PreparedFeatures):
+        matrix = matrix.matrix
+    array = np.asarray(matrix, dtype=np.float64)
+    if array.ndim != 2 or array.shape[0] == 0 or array.shape[1] == 0:
+        raise ValueError(f"expected a non-empty 2-D feature matrix, got shape {array.shape}")
+    if not np.isfinite(array).all():
+        raise ValueError("feature matrix contains NaN or infinite values")
+    return array
+
+
+def _single_segment_diagnostics(matrix: np.ndarray, distinct: int) -> pd.DataFrame:
+    inertia = float(((matrix - matrix.mean(axis=0)) ** 2).sum())
+    row = {
+        "k": 1,
+        "n_customers": len(matrix),
+        "n_distinct_profiles": distinct,
+        "algorithm": "single_segment",
+        "inertia": inertia,
+        "silhouette": math.nan,
+        "davies_bouldin": math.nan,
+        "calinski_harabasz": math.nan,
+        "smallest_segment_share": 1.0,
+        "is_eligible": True,
+        "is_elbow": False,
+        "stability_ari": math.nan,
+    }
+    return _typed_diagnostics(pd.DataFrame([row]))
+
+
+def _typed_diagnostics(frame: pd.DataFrame) -> pd.DataFrame:
+    frame = frame.loc[:, list(DIAGNOSTIC_COLUMNS)]
+    types = {"k": "int64", "n_customers": "int64", "n_distinct_profiles": "int64"}
+    types |= {c: "float64" for c in DIAGNOSTIC_COLUMNS[4:9]}
+    types |= {"is_eligible": "bool", "is_elbow": "bool", "stability_ari": "float64"}
+    frame = frame.astype(types)
+    frame["algorithm"] = frame["algorithm"].astype(object)
+    return frame.reset_index(drop=True)
+
+
+@_single_threaded
+def evaluate_k(matrix: np.ndarray | PreparedFeatures, config: SegmentationConfig) -> pd.DataFrame:
+    """Fit every k in [k_min, k_max] and score it; one row per k (see DIAGNOSTIC_COLUMNS).
+
+    The range is capped at min(k_max, distinct profiles, customers - 1): more clusters than
+    distinct points is meaningless and silhouette needs k <= n - 1. When the cap falls below
+    k_min (one customer, identical customers, fewer customers than k_min) nothing can be split:
+    a single row with k = 1 is returned and :func:`choose_k` explains why.
+    """
+    x = _as_matrix(matrix)
+    n_rows = len(x)
+    distinct = _count_distinct_rows(x)
+    k_high = min(config.k_max, distinct, n_rows - 1)
+    if k_high < config.k_min:
+        return _single_segment_diagnostics(x, distinct)
+    ks = list(range(config.k_min, k_high + 1))
+    sample = _silhouette_rows(n_rows, config)
+    rows = []
+    labels_by_k: dict[int, np.ndarray] = {}
+    for k in ks:
+        labels, sq_dist = nearest_centroid(x, _fit_kmeans(x, k, config).cluster_centers_)
+        labels_by_k[k] = labels
+        counts = np.bincount(labels, minlength=k)
+        several = np.count_nonzero(counts) >= 2
+        rows.append(
+            {
+                "k": k,
+                "n_customers": n_rows,
+                "n_distinct_profiles": distinct,
+                "algorithm": _algorithm(n_rows, config),
+                "inertia": float(sq_dist.sum()),
+                "davies_bouldin": float(davies_bouldin_score(x, labels)) if several else math.nan,
+                "calinski_harabasz": (
+                    float(calinski_harabasz_score(x, labels)) if several else math.nan
+                ),
+                "smallest_segment_share": float(counts.min() / n_rows),
+                "stability_ari": math.nan,
+            }
+        )
+    diagnostics = pd.DataFrame(rows)
+    diagnostics["silhouette"] = _silhouettes(x[sample], [labels_by_k[k][sample] for k in ks])
+    diagnostics["is_eligible"] = diagnostics["smallest_segment_share"] >= config.min_segment_share
+    elbow = _elbow_k(ks, diagnostics["inertia"].tolist())
+    diagnostics["is_elbow"] = diagnostics["k"] == elbow if elbow is not None else False
+    diagnostics = _typed_diagnostics(diagnostics)
+    # Stability does not influence the choice, so the chosen k is known before computing it.
+    targets = ks if config.stability_all_k else [choose_k(diagnostics, config)[0]]
+    for k in targets:
+        stability = _stability(x, labels_by_k[k], k, config)
+        diagnostics.loc[diagnostics["k"] == k, "stability_ari"] = stability
+    return diagnostics
+
+
+def choose_k(diagnostics: pd.DataFrame, config: SegmentationConfig) -> tuple[int, str]:
+    """Pick k and say why.
+
+    Order of rules: fixed_k (capped to what the data allows); else the highest silhouette
+    among eligible k (every segment >= min_segment_share; ties -> smaller k); else kneed's
+    inertia elbow; else k_min. A diagnostics frame holding only k = 1 means the data cannot
+    be split at all.
+    """
+    diag = diagnostics.sort_values("k").reset_index(drop=True)
+    ks = [int(k) for k in diag["k"]]
+    if not ks:
+        raise ValueError("diagnostics frame is empty")
+    if ks == [1]:
+        n_customers = int(diag["n_customers"].iloc[0])
+        distinct = int(diag["n_distinct_profiles"].iloc[0])
+        reason = (
+            f"single segment: {n_customers} customer(s) with {distinct} distinct feature "
+            f"profile(s) leave no k in [{config.k_min}, {config.k_max}] to evaluate "
+            "(k needs at least k distinct profiles and k + 1 customers)"
+        )
+        if config.fixed_k is not None:
+            reason += f"; fixed_k={config.fixed_k} could not be honoured"
+        return 1, reason
+    if config.fixed_k is not None:
+        if config.fixed_k in ks:
+            return config.fixed_k, f"fixed by var: fixed_k={config.fixed_k}"
+        capped = max(k for k in ks if k <= config.fixed_k)
+        return capped, (
+            f"fixed by var: fixed_k={config.fixed_k} exceeds the largest k the data allows "
+            f"({max(ks)}); using k={capped}"
+        )
+    share = f"{config.min_segment_share:.1%}"
+    eligible = diag[diag["is_eligible"].astype(bool) & diag["silhouette"].notna()]
+    if not eligible.empty:
+        ranked = eligible.assign(_score=eligible["silhouette"].round(SILHOUETTE_TIE_DECIMALS))
+        best = ranked.sort_values(["_score", "k"], ascending=[False, True]).iloc[0]
+        return int(best["k"]), (
+            f"highest silhouette ({best['silhouette']:.4f}) among k whose smallest segment "
+            f"holds >= {share} of customers"
+        )
+    elbows = diag.loc[diag["is_elbow"].astype(bool), "k"]
+    if not elbows.empty:
+        k = int(elbows.min())
+        return k, (
+            f"no k keeps every segment >= {share} of customers; fell back to the inertia "
+            f"elbow (kneed) at k={k}"
+        )
+    return ks[0], (
+        f"no k keeps every segment >= {share} of customers and kneed found no elbow; "
+        f"fell back to k_min={ks[0]}"
+    )
+
+
+def annotate_choice(diagnostics: pd.DataFrame, k: int, reason: str) -> pd.DataFrame:
+    """Add is_chosen (exactly one true row) and a per-row choice_reason."""
+    out = diagnostics.copy()
+    out["is_chosen"] = out["k"].astype("int64") == int(k)
+    if int(out["is_chosen"].sum()) != 1:
+        raise ValueError(f"chosen k={k} must appear exactly once in diagnostics k={list(out.k)}")
+    texts = []
+    for row in out.itertuples(index=False):
+        if row.is_chosen:
+            texts.append(reason)
+        elif not row.is_eligible:
+            texts.append(
+                f"not chosen (k={k} was): smallest segment holds only "
+                f"{row.smallest_segment_share:.2%} of customers, below min_segment_share"
+            )
+        else:
+            texts.append(f"not chosen (k={k} was)")
+    out["choice_reason"] = pd.Series(texts, index=out.index, dtype=object)
+    return out
+
+
+def build_k_diagnostics(df: pd.DataFrame, config: SegmentationConfig) -> pd.DataFrame:
+    """Model 1 (segment_k_diagnostics): DIAGNOSTIC_COLUMNS + is_chosen + choice_reason."""
+    diagnostics = evaluate_k(prepare_features(df, config), config)
+    k, reason = choose_k(diagnostics, config)
+    return annotate_choice(diagnostics, k, reason)
+
+
+def chosen_k(diagnostics: pd.DataFrame) -> int:
+    """The k flagged is_chosen in a (possibly database round-tripped) diagnostics table."""
+    chosen = diagnostics.loc[diagnostics["is_chosen"].astype(bool), "k"]
+    if len(chosen) != 1:
+        raise ValueError(f"diagnostics must have exactly one is_chosen row, found {len(chosen)}")
+    return int(chosen.iloc[0])
+
+
+# --------------------------------------------------------------------------------------------
+# Naming and ordering
+# --------------------------------------------------------------------------------------------
+
+
+def _level(z: float) -> str:
+    if z >= NAME_Z_THRESHOLD:
+        return "high"
+    if z <= -NAME_Z_THRESHOLD:
+        return "low"
+    return "mid"
+
+
+def _profile_name(recency_z: float, frequency_z: float, monetary_z: float) -> str:
+    """Map one centroid's R/F/M levels to a vocabulary name (first matching rule wins)."""
+    r, f, m = _level(-recency_z), _level(frequency_z), _level(monetary_z)  # r high = recent
+    if r == "high" and f == "high" and m == "high":
+        return "Champions"
+    if r != "low" and f == "high":
+        return "Loyal customers"
+    if r == "low":
+        if f == "high" and m == "high":
+            return "Can't lose them"
+        if "high" in (f, m):
+            return "At risk"
+        if f == "low" and m == "low":
+            return "Lost"
+        return "Hibernating"
+    if m == "high":
+        return "Big spenders"
+    if r == "high":
+        return "New customers" if f == "low" else "Promising"
+    return "Need attention"
+
+
+def _centroids_wide(centroids: pd.DataFrame) -> pd.DataFrame:
+    if {"segment_id", "feature", "centroid_scaled"} <= set(centroids.columns):
+        return centroids.pivot_table(
+            index="segment_id", columns="feature", values="centroid_scaled", aggfunc="first"
+        )
+    if "segment_id" in centroids.columns:
+        return centroids.set_index("segment_id")
+    return centroids
+
+
+def name_segments(centroids: pd.DataFrame) -> dict[int, str]:
+    """Deterministic business names from centroid z-scores (scaled space, 0 = typical).
+
+    Input: either the long centroid table (uses ``centroid_scaled``) or a wide frame indexed
+    by segment_id with one z-score column per feature. Levels: z >= +NAME_Z_THRESHOLD is
+    "high", <= -NAME_Z_THRESHOLD "low", else "mid"; recency is negated first (recent = high).
+    A feature not clustered on counts as "mid". Rules, first match wins:
+    R,F,M all high -> Champions; R not low and F high -> Loyal customers; R low and F, M high
+    -> Can't lose them; R low and F or M high -> At risk; R, F, M all low -> Lost; other
+    R low -> Hibernating; M high -> Big spenders; R high and F low -> New customers; other
+    R high -> Promising; the rest -> Need attention. A single segment is "All customers".
+    Repeated names get " (2)", " (3)", ... in segment_id order, so names are unique.
+    """
+    wide = _centroids_wide(centroids)
+    ids = sorted(int(i) for i in wide.index)
+    if len(ids) == 1:
+        return {ids[0]: SINGLE_SEGMENT_NAME}
+
+    def z(segment: int, feature: str) -> float:
+        return float(wide.loc[segment, feature]) if feature in wide.columns else 0.0
+
+    names: dict[int, str] = {}
+    seen: dict[str, int] = {}
+    for segment in ids:
+        base = _profile_name(
+            z(segment, "recency_days"), z(segment, "frequency"), z(segment, "monetary")
+        )
+        seen[base] = seen.get(base, 0) + 1
+        names[segment] = base if seen[base] == 1 else f"{base} ({seen[base]})"
+    return names
+
+
+def _segment_order(
+    centroids_original: np.ndarray, centroids_scaled: np.ndarray, features: Sequence[str]
+) -> list[int]:
+    """Cluster indices in segment-id order (see SEGMENT_ORDER_RULE).
+
+    Features outside the rule break remaining ties (larger first, in config order), then the
+    scaled coordinates, so the order is total and never depends on KMeans' label numbering.
+    """
+    ruled = [(features.index(f), sign) for f, sign in SEGMENT_ORDER_RULE if f in features]
+    named = {f for f, _ in SEGMENT_ORDER_RULE}
+    rest = [(j, -1) for j, f in enumerate(features) if f not in named]
+
+    def key(i: int) -> tuple[float, ...]:
+        values = [sign * centroids_original[i, j] for j, sign in ruled + rest]
+        return (*values, *centroids_scaled[i])
+
+    return sorted(range(len(centroids_original)), key=key)
+
+
+# --------------------------------------------------------------------------------------------
+# Model 2: centroid table
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class FittedSegments:
+    """The long centroid table plus the labels the fit produced (segment ids, by customer)."""
+
+    centroids: pd.DataFrame
+    customer_ids: np.ndarray
+    labels: np.ndarray
+    estimator_labels: np.ndarray
+
+
+def _to_original_units(centers: np.ndarray, params: pd.DataFrame) -> np.ndarray:
+    """Map z-space centroids back through the scaler and the transform (for humans)."""
+    columns = [
+        _inverse(centers[:, j] * row.scale + row.center, str(row.transform))
+        for j, row in enumerate(params.itertuples(index=False))
+    ]
+    return np.column_stack(columns)
+
+
+def _member_means(raw: pd.DataFrame, labels: np.ndarray, k: int) -> np.ndarray:
+    """Arithmetic mean of each segment's raw feature values (NaN for an empty segment)."""
+    values = raw.astype("float64").to_numpy()
+    means = np.full((k, values.shape[1]), np.nan)
+    for s in range(k):
+        members = labels == s + 1
+        if members.any():
+            means[s] = values[members].mean(axis=0)
+    return means
+
+
+def _centroid_table(
+    params: pd.DataFrame,
+    centers: np.ndarray,
+    original: np.ndarray,
+    means: np.ndarray,
+    counts: np.ndarray,
+) -> pd.DataFrame:
+    """The long (segment x feature) table in CENTROID_COLUMNS order; segment ids are 1..k."""
+    k, p = centers.shape
+    segment_ids = np.arange(1, k + 1, dtype=np.int64)
+    features = params["feature"].tolist()
+    names = name_segments(pd.DataFrame(centers, index=segment_ids, columns=features))
+
+    def per_feature(column: str) -> np.ndarray:
+        return np.tile(params[column].to_numpy(), k)
+
+    table = pd.DataFrame(
+        {
+            "segment_id": np.repeat(segment_ids, p),
+            "segment_name": np.repeat(np.array([names[s] for s in segment_ids], dtype=object), p),
+            "feature_position": np.tile(np.arange(1, p + 1, dtype=np.int64), k),
+            "feature": per_feature("feature").astype(object),
+            "transform": per_feature("transform").astype(object),
+            "clip_low": per_feature("clip_low"),
+            "clip_high": per_feature("clip_high"),
+            "scaler_center": per_feature("center"),
+            "scaler_scale": per_feature("scale"),
+            "centroid_scaled": centers.reshape(-1),
+            "centroid_original": original.reshape(-1),
+            "segment_mean_original": means.reshape(-1),
+            "segment_customers": np.repeat(counts.astype(np.int64), p),
+            "segment_share": np.repeat(counts / counts.sum(), p),
+        }
+    )
+    return table.loc[:, list(CENTROID_COLUMNS)]
+
+
+@_single_threaded
+def fit_segments(df: pd.DataFrame, config: SegmentationConfig, k: int) -> FittedSegments:
+    """Fit the final model with k segments; see :func:`fit_centroids` for the table.
+
+    Labels are recomputed with :func:`nearest_centroid` against the re-ordered centroids, so
+    they are by construction what :func:`assign_segments` gives from the stored table;
+    ``estimator_labels`` (KMeans' own labels, mapped to segment ids) is kept for checking.
+    """
+    if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1:
+        raise ValueError(f"k must be a positive integer, got {k!r}")
+    k = int(k)
+    prepared = prepare_features(df, config)
+    x = prepared.matrix
+    distinct = _count_distinct_rows(x)
+    if k > distinct:
+        raise ValueError(f"k={k} exceeds the {distinct} distinct customer profile(s) in the data")
+    if k == 1:
+        raw_centers = x.mean(axis=0, keepdims=True)
+        raw_labels = np.zeros(len(x), dtype=np.int64)
+    else:
+        model = _fit_kmeans(x, k, config)
+        raw_centers, raw_labels = model.cluster_centers_, np.asarray(model.predict(x))
+
+    params = prepared.scaler_params
+    raw_original = _to_original_units(raw_centers, params)
+    order = _segment_order(raw_original, raw_centers, config.features)
+    centers, original = raw_centers[order], raw_original[order]
+    segment_of_cluster = np.empty(k, dtype=np.int64)
+    segment_of_cluster[order] = np.arange(1, k + 1)
+
+    labels = nearest_centroid(x, centers)[0] + 1
+    counts = np.bincount(labels, minlength=k + 1)[1:]
+    means = _member_means(prepared.raw, labels, k)
+    return FittedSegments(
+        centroids=_centroid_table(params, centers, original, means, counts),
+        customer_ids=prepared.customer_ids,
+        labels=labels,
+        estimator_labels=segment_of_cluster[raw_labels],
+    )
+
+
+def fit_centroids(df: pd.DataFrame, config: SegmentationConfig, k: int) -> pd.DataFrame:
+    """Model 2 (segment_centroids): one row per segment x feature (CENTROID_COLUMNS).
+
+    Per feature it stores the scoring parameters (transform, clip_low/clip_high in transformed
+    units, scaler_center, scaler_scale); per segment and feature the centroid in z space
+    (centroid_scaled, used for scoring), the same point mapped back to original units
+    (centroid_original; for log1p a geometric-mean-like "typical" value) and the members'
+    arithmetic mean (segment_mean_original), plus segment size and share. Segment ids follow
+    SEGMENT_ORDER_RULE; names follow :func:`name_segments`.
+    """
+    return fit_segments(df, config, k).centroids
+
+
+# --------------------------------------------------------------------------------------------
+# Model 3: scoring from the stored table
+# --------------------------------------------------------------------------------------------
+
+_TABLE_REQUIRED: Final = (
+    "segment_id",
+    "segment_name",
+    "feature_position",
+    "feature",
+    "transform",
+    "clip_low",
+    "clip_high",
+    "scaler_center",
+    "scaler_scale",
+    "centroid_scaled",
+)
+_PARAM_SOURCE: Final = {
+    "transform": "transform",
+    "clip_low": "clip_low",
+    "clip_high": "clip_high",
+    "scaler_center": "center",
+    "scaler_scale": "scale",
+}
+
+
+def _table_parts(table: pd.DataFrame) -> tuple[pd.DataFrame, dict[int, str], np.ndarray]:
+    """Scaler parameters, names and centroid matrix from a stored centroid table (validated)."""
+    missing = [c for c in _TABLE_REQUIRED if c not in table.columns]
+    if missing:
+        raise ValueError(f"centroid table is missing column(s) {missing}")
+    if table.empty:
+        raise ValueError("centroid table has no rows")
+    t = table.loc[:, list(_TABLE_REQUIRED)].copy()
+    t["segment_id"] = t["segment_id"].astype("int64")
+    t["feature_position"] = t["feature_position"].astype("int64")
+    t["feature"] = t["feature"].astype(str)
+    t["transform"] = t["transform"].astype(str)
+    for column in ("clip_low", "clip_high", "scaler_center", "scaler_scale", "centroid_scaled"):
+        t[column] = t[column].astype("float64")
+    if t.duplicated(["segment_id", "feature"]).any():
+        raise ValueError("centroid table has more than one row per (segment_id, feature)")
+
+    per_feature = t.groupby("feature", sort=False)[["feature_position", *_PARAM_SOURCE]]
+    if (per_feature.nunique(dropna=False) > 1).any(axis=None):
+        raise ValueError("centroid table has inconsistent scaler parameters across segments")
+    params = (
+        t.drop_duplicates("feature")
+        .sort_values("feature_position")
+        .rename(columns=_PARAM_SOURCE)
+        .loc[:, list(SCALER_COLUMNS)]
+        .reset_index(drop=True)
+    )
+    bad_transform = sorted(set(params["transform"]) - set(TRANSFORMS))
+    if bad_transform:
+        raise ValueError(f"centroid table has unknown transform(s) {bad_transform}")
+    if not (np.isfinite(params["scale"]) & (params["scale"] > 0)).all():
+        raise ValueError("centroid table has a non-positive or non-finite scaler_scale")
+
+    features = list(params["feature"])
+    grid = t.pivot(index="segment_id", columns="feature", values="centroid_scaled")
+    grid = grid.sort_index().reindex(columns=features)
+    if grid.isna().any(axis=None):
+        raise ValueError("centroid table lacks a centroid_scaled value for some segment/feature")
+    names_frame = t.drop_duplicates(["segment_id", "segment_name"])
+    if names_frame["segment_id"].duplicated().any():
+        raise ValueError("centroid table has more than one segment_name for a segment_id")
+    names = dict(
+        zip(names_frame["segment_id"], names_frame["segment_name"].astype(str), strict=True)
+    )
+    return params, names, grid
+
+
+def assign_segments(
+    df: pd.DataFrame, centroids_table: pd.DataFrame, config: SegmentationConfig
+) -> pd.DataFrame:
+    """Model 3 (customer_segments): nearest stored centroid for every customer.
+
+    Uses only the stored table (scaler parameters and centroids), so a table read back from
+    the warehouse scores identically. Returns ASSIGNMENT_COLUMNS (distance_to_centroid is the
+    Euclidean distance in z space) plus the raw feature values, sorted by customer_id.
+    """
+    params, names, grid = _table_parts(centroids_table)
+    features = list(params["feature"])
+    if set(features) != set(config.features):
+        raise ValueError(
+            f"centroid table features {features} do not match config features "
+            f"{list(config.features)}; rebuild the centroid table"
+        )
+    ids, raw, matrix = _load_feature_frame(df, features, list(params["transform"]))
+    labels, sq_dist = nearest_centroid(_apply_params(matrix, params), grid.to_numpy())
+    segment_ids = grid.index.to_numpy(dtype=np.int64)[labels]
+    out = pd.DataFrame(
+        {
+            ID_COLUMN: pd.Series(ids, dtype=object),
+            "segment_id": segment_ids,
+            "segment_name": pd.Series([names[s] for s in segment_ids], dtype=object),
+            "distance_to_centroid": np.sqrt(sq_dist),
+        }
+    )
+    for j, feature in enumerate(features):
+        integer = pd.api.types.is_integer_dtype(raw[feature].dtype)
+        out[feature] = matrix[:, j].astype(np.int64) if integer else matrix[:, j]
+    return out
