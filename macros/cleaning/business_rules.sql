@@ -40,3 +40,9 @@
 {% macro unknown_country_label() -%}
     'Unspecified'
 {%- endmacro %}
+
+
+{#- KMeans names repeat as "At risk (2)" when two segments share a profile; actions key on the base name. -#}
+{% macro segment_base_name(segment_name) -%}
+    regexp_replace({{ segment_name }}, ' \(\d+\)$', '')
+{%- endmacro %}
