@@ -218,12 +218,8 @@ class SegmentationConfig:
             raise ValueError(f"features must be a list of column names, got {self.features!r}")
         object.__setattr__(self, "features", tuple(self.features))
         if self.clip_quantiles is not None:
-            if isinstance(self.clip_quantiles, str) or not isinstance(
-                self.clip_quantiles, Sequence
-            ):
-                raise ValueError(
-                    f"clip_quantiles must be two numbers or none, got {self.clip_quantiles!r}"
-                )
+            if isinstance(self.clip_quantiles, str) or not isinstance(self.clip_quantiles, Sequence):
+                raise ValueError(f"clip_quantiles must be two numbers or none, got {self.clip_quantiles!r}")
             object.__setattr__(self, "clip_quantiles", tuple(self.clip_quantiles))
         _validate_config(self)
 
@@ -269,9 +265,7 @@ def _validate_config(config: SegmentationConfig) -> None:
         q = config.clip_quantiles
         ok = len(q) == 2 and all(isinstance(v, int | float) and not isinstance(v, bool) for v in q)
         if not ok or not 0 <= q[0] < q[1] <= 1:
-            raise ValueError(
-                f"clip_quantiles must be two numbers 0 <= low < high <= 1 (or none), got {q!r}"
-            )
+            raise ValueError(f"clip_quantiles must be two numbers 0 <= low < high <= 1 (or none), got {q!r}")
     _check_int("random_state", config.random_state, 0)
     _check_int("n_init", config.n_init, 1)
     _check_int("max_iter", config.max_iter, 1)
@@ -457,8 +451,7 @@ def _load_feature_frame(
     missing = [c for c in (ID_COLUMN, *features) if c not in df.columns]
     if missing:
         raise ValueError(
-            f"customers frame is missing required column(s) {missing}; "
-            f"it has {list(map(str, df.columns))}"
+            f"customers frame is missing required column(s) {missing}; it has {list(map(str, df.columns))}"
         )
     if len(df) == 0:
         raise ValueError("customers frame has no rows; nothing to segment")
@@ -640,9 +633,7 @@ def _fit_lloyd(matrix: np.ndarray, k: int, config: SegmentationConfig, seed: int
     return model.fit(matrix)
 
 
-def _fit_minibatch(
-    matrix: np.ndarray, k: int, config: SegmentationConfig, seed: int
-) -> MiniBatchKMeans:
+def _fit_minibatch(matrix: np.ndarray, k: int, config: SegmentationConfig, seed: int) -> MiniBatchKMeans:
     """MiniBatchKMeans driven batch by batch (partial_fit) with uniform, seeded batches.
 
     Why not ``MiniBatchKMeans.fit``: in scikit-learn 1.9 it draws every batch with a weighted
@@ -781,9 +772,7 @@ def _elbow_k(ks: Sequence[int], inertias: Sequence[float]) -> int | None:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            knee = KneeLocator(
-                list(ks), list(inertias), curve="convex", direction="decreasing"
-            ).knee
+            knee = KneeLocator(list(ks), list(inertias), curve="convex", direction="decreasing").knee
     except (ValueError, ArithmeticError, IndexError):
         return None
     if knee is None or not np.isfinite(knee):
@@ -868,9 +857,7 @@ def evaluate_k(matrix: np.ndarray | PreparedFeatures, config: SegmentationConfig
                 "algorithm": _algorithm(n_rows, config),
                 "inertia": float(sq_dist.sum()),
                 "davies_bouldin": float(davies_bouldin_score(x, labels)) if several else math.nan,
-                "calinski_harabasz": (
-                    float(calinski_harabasz_score(x, labels)) if several else math.nan
-                ),
+                "calinski_harabasz": (float(calinski_harabasz_score(x, labels)) if several else math.nan),
                 "smallest_segment_share": float(counts.min() / n_rows),
                 "stability_ari": math.nan,
             }
@@ -1047,9 +1034,7 @@ def name_segments(centroids: pd.DataFrame) -> dict[int, str]:
     names: dict[int, str] = {}
     seen: dict[str, int] = {}
     for segment in ids:
-        base = _profile_name(
-            z(segment, "recency_days"), z(segment, "frequency"), z(segment, "monetary")
-        )
+        base = _profile_name(z(segment, "recency_days"), z(segment, "frequency"), z(segment, "monetary"))
         seen[base] = seen.get(base, 0) + 1
         names[segment] = base if seen[base] == 1 else f"{base} ({seen[base]})"
     return names
@@ -1266,9 +1251,7 @@ def _table_parts(table: pd.DataFrame) -> tuple[pd.DataFrame, dict[int, str], np.
     names_frame = t.drop_duplicates(["segment_id", "segment_name"])
     if names_frame["segment_id"].duplicated().any():
         raise ValueError("centroid table has more than one segment_name for a segment_id")
-    names = dict(
-        zip(names_frame["segment_id"], names_frame["segment_name"].astype(str), strict=True)
-    )
+    names = dict(zip(names_frame["segment_id"], names_frame["segment_name"].astype(str), strict=True))
     return params, names, grid
 
 

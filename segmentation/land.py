@@ -45,9 +45,7 @@ def file_kind(path: Path) -> str:
         return "parquet"
     if name.endswith(SPREADSHEET_SUFFIXES):
         return "spreadsheet"
-    raise InputFileError(
-        f"{path}: unsupported file type; use .csv, .csv.gz, .tsv, .parquet or .xlsx"
-    )
+    raise InputFileError(f"{path}: unsupported file type; use .csv, .csv.gz, .tsv, .parquet or .xlsx")
 
 
 def _byte_blocks(path: Path) -> Iterator[bytes]:

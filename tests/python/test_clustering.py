@@ -138,9 +138,7 @@ def test_fixed_k_is_honoured(blobs):
     config = config_from_mapping({**FAST, "fixed_k": "3"})
     diagnostics, centroids, segments = run_chain(mart, config)
     assert chosen_k(diagnostics) == 3
-    assert (
-        diagnostics.loc[diagnostics["is_chosen"], "choice_reason"].item().startswith("fixed by var")
-    )
+    assert diagnostics.loc[diagnostics["is_chosen"], "choice_reason"].item().startswith("fixed by var")
     assert sorted(segments["segment_id"].unique()) == [1, 2, 3]
     assert centroids["segment_id"].nunique() == 3
 
@@ -226,9 +224,7 @@ def test_centroid_table_layout_and_id_order(blob_chain):
     assert len(centroids) == 4 * len(config.features)
     dtypes = centroids.dtypes
     assert dtypes["segment_id"] == np.int64 and dtypes["segment_customers"] == np.int64
-    assert dtypes["centroid_scaled"] == np.float64 and pd.api.types.is_object_dtype(
-        dtypes["segment_name"]
-    )
+    assert dtypes["centroid_scaled"] == np.float64 and pd.api.types.is_object_dtype(dtypes["segment_name"])
     wide = centroids.pivot(index="segment_id", columns="feature", values="centroid_original")
     assert wide.index.tolist() == [1, 2, 3, 4]
     assert wide["monetary"].is_monotonic_decreasing  # segment 1 = highest monetary centroid
@@ -359,9 +355,7 @@ def test_prepare_features_params_and_outlier_clipping():
     assert np.allclose(prepared.matrix.std(axis=0), 1.0)
     unclipped = prepare_features(mart, SegmentationConfig(clip_quantiles=None)).scaler_params
     assert np.isinf(unclipped[["clip_low", "clip_high"]]).all(axis=None)
-    segments = assign_segments(
-        mart, fit_centroids(mart, SegmentationConfig(**FAST), 4), SegmentationConfig()
-    )
+    segments = assign_segments(mart, fit_centroids(mart, SegmentationConfig(**FAST), 4), SegmentationConfig())
     assert len(segments) == len(mart)  # clipped customers are still assigned
 
 
