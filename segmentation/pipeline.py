@@ -18,12 +18,13 @@ from pathlib import Path
 
 import duckdb
 
-from segmentation import synthetic
+from segmentation import report, synthetic
 from segmentation.land import InputFileError, PreparedInput, prepare_input
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_INPUT = PROJECT_DIR / "data" / "synthetic" / "online_retail_synthetic.csv.gz"
 DEFAULT_WAREHOUSE = PROJECT_DIR / "customer_segmentation.duckdb"
+DEFAULT_REPORT_DIR = PROJECT_DIR / "reports"
 LANDING_DIR = PROJECT_DIR / "data" / "landed"
 
 
@@ -132,6 +133,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--input", type=Path, help="raw transaction file (default: synthetic)")
     parser.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE)
+    parser.add_argument("--report-dir", type=Path, default=DEFAULT_REPORT_DIR)
     parser.add_argument(
         "--customers",
         type=int,
@@ -161,6 +163,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print()
     print(f"dbt build finished in {build.seconds:.1f}s")
     print(summarise(args.warehouse.resolve()))
+    result = report.build_report(args.warehouse.resolve(), args.report_dir.resolve())
+    print(f"Report: {result.html_path}  (charts as PNG in {result.html_path.parent / 'charts'})")
     return 0
 
 

@@ -3,6 +3,7 @@
     it), the next-year targets, and whether a full year after the first purchase is observed.
 -#}
 {%- set horizon_days = var('prediction_horizon_days') -%}
+{%- set left_censoring_days = var('prediction_left_censoring_days') -%}
 
 with
 
@@ -114,7 +115,7 @@ final as (
         first_invoices.customer_id,
         first_invoices.invoiced_at as first_invoiced_at,
         first_invoices.invoice_date as first_invoice_date,
-        -- A full year after the first purchase lies inside the data (and before the snapshot).
+        -- A full year after the first purchase lies inside the data.
         cast({{ dbt.dateadd('day', horizon_days, 'first_invoices.invoice_date') }} as date)
         < snapshot.snapshot_date as is_training,
         cast(first_invoices.invoice_value as double) as first_invoice_value,
@@ -154,6 +155,11 @@ final as (
         on first_invoices.customer_id = customer_segments.customer_id
     left join earlier_cancellations
         on first_invoices.customer_id = earlier_cancellations.customer_id
+    -- Customers first seen right at the start of the data are mostly old customers whose earlier
+    -- purchases predate the file: their "first" invoice is not a first purchase.
+    where
+        first_invoices.invoice_date
+        >= cast({{ dbt.dateadd('day', left_censoring_days, 'snapshot.data_start_date') }} as date)
 
 )
 

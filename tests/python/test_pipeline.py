@@ -27,9 +27,13 @@ def test_main_job_builds_and_prints_a_reconciled_summary(
     raw = synthetic.write_transactions(small_log, tmp_path / "log.csv.gz")
     warehouse = tmp_path / "warehouse.duckdb"
 
-    assert pipeline.main(["--input", str(raw), "--warehouse", str(warehouse)]) == 0
+    reports = tmp_path / "reports"
+    args = ["--input", str(raw), "--warehouse", str(warehouse), "--report-dir", str(reports)]
+    assert pipeline.main(args) == 0
 
     out = capsys.readouterr().out
+    assert (reports / "segment_report.html").stat().st_size > 0
+    assert f"Report: {reports / 'segment_report.html'}" in out
     assert f"Raw lines read: {len(small_log):,}" in out
     with duckdb.connect(str(warehouse), read_only=True) as con:
         customers = con.execute("select count(*) from customers").fetchone()[0]
@@ -76,7 +80,8 @@ def test_workbook_in_the_online_retail_layout_builds(
         legacy.iloc[half:].to_excel(writer, sheet_name="2011", index=False)
 
     warehouse = tmp_path / "warehouse.duckdb"
-    assert pipeline.main(["--input", str(workbook), "--warehouse", str(warehouse)]) == 0
+    args = ["--input", str(workbook), "--warehouse", str(warehouse), "--report-dir", str(tmp_path / "r")]
+    assert pipeline.main(args) == 0
     assert f"Raw lines read: {len(small_log):,}" in capsys.readouterr().out
 
 

@@ -1,0 +1,32 @@
+-- Public, contracted copy of the Python model segment_centroids: the KMeans model as data.
+with
+
+centroids as (
+
+    select * from {{ ref('segment_centroids') }}
+
+),
+
+final as (
+
+    select
+        cast(segment_id as integer) as segment_id,
+        cast(segment_name as varchar) as segment_name,
+        cast(feature_position as integer) as feature_position,
+        cast(feature as varchar) as feature,
+        cast(transform as varchar) as transform,
+        cast(clip_low as double) as clip_low,
+        cast(clip_high as double) as clip_high,
+        cast(scaler_center as double) as scaler_center,
+        cast(scaler_scale as double) as scaler_scale,
+        cast(centroid_scaled as double) as centroid_scaled,
+        cast(centroid_original as double) as centroid_original,
+        cast(segment_mean_original as double) as segment_mean_original,
+        cast(segment_customers as bigint) as segment_customers,
+        cast(segment_share as double) as segment_share
+
+    from centroids
+
+)
+
+select * from final

@@ -1,0 +1,1757 @@
+"""The segment report: charts from the marts, one self-contained HTML page, the same charts as PNGs.
+
+`python -m segmentation.report [--warehouse PATH] [--out DIR]` runs after the main job. It reads only
+the warehouse (read-only) and writes `DIR/segment_report.html` (every chart embedded as a base64
+PNG, no script, nothing fetched when opened) and `DIR/charts/NN_name.png`.
+
+The module has three layers, each testable on its own:
+- `load_marts`: the marts as pandas DataFrames (`Marts`);
+- chart functions (`*_chart`) that take DataFrames and return a matplotlib Figure (Agg canvas, no
+  pyplot state), and sentence functions (`*_sentence`) that say in one line what a chart shows;
+- `build_report` and `render_html`, which put them together.
+
+`check_page` opens any page (the report, or the dbt docs site served on 127.0.0.1) in headless
+Chromium through the DevTools protocol on a pipe (standard library only) and reports console
+errors and broken images, with a full-page screenshot.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import contextlib
+import html
+import io
+import itertools
+import json
+import math
+import os
+import re
+import select
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+from matplotlib.ticker import FuncFormatter, PercentFormatter
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+DEFAULT_WAREHOUSE = PROJECT_DIR / "customer_segmentation.duckdb"
+DEFAULT_OUT_DIR = PROJECT_DIR / "reports"
+REPORT_FILE = "segment_report.html"
+SCREENSHOT_FILE = "segment_report_screenshot.png"
+CHARTS_DIR = "charts"
+DEFAULT_MAX_POINTS = 5_000
+DEFAULT_SEED = 0
+PNG_DPI = 120
+CHROMIUM = Path("/usr/bin/chromium")
+
+# The marts the report needs: only public SQL marts with enforced contracts (the `segment_report`
+# exposure lists the same), so a model refactor cannot silently change what the report reads.
+REQUIRED_TABLES: dict[str, tuple[str, ...]] = {
+    "snapshot": ("data_coverage",),
+    "profiles": ("segment_profiles",),
+    "customers": ("customers_segmented",),
+    "centroids": ("segment_model_parameters",),
+    "k_diagnostics": ("segment_k_selection",),
+    "crosstab": ("segment_rfm_crosstab",),
+    "monthly": ("monthly_sales",),
+    "countries": ("country_sales",),
+    "outcomes": ("transaction_line_outcomes",),
+}
+OPTIONAL_TABLES = {"prediction_metrics": ("new_customer_model_metrics",)}
+
+FEATURE_UNITS = {
+    "recency_days": "days",
+    "frequency": "purchase invoices",
+    "monetary": "GBP",
+    "tenure_days": "days",
+    "average_order_value": "GBP",
+    "distinct_products": "products",
+    "total_units": "units",
+    "net_value": "GBP",
+    "cancellation_count": "cancellation invoices",
+    "cancellation_value": "GBP",
+    "recent_window_frequency": "purchase invoices",
+}
+LOWER_IS_BETTER = re.compile(r"mae|mse|rmse|mape|error|loss|brier|deviance", re.IGNORECASE)
+
+STYLE = {
+    "text.parse_math": False,  # names from the data may hold '$'
+    "font.size": 10,
+    "axes.titlesize": 11,
+    "axes.labelsize": 10,
+    "figure.titlesize": 13,
+    "figure.titleweight": "bold",
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "legend.frameon": False,
+    "savefig.facecolor": "white",
+    "figure.facecolor": "white",
+}
+SEGMENT_COLORS = matplotlib.colormaps["tab10"].colors
+MODEL_COLOR, BASELINE_COLOR, ACCENT = "#1f77b4", "#b0b0b0", "#d62728"
+
+
+class ReportDataError(RuntimeError):
+    """The warehouse is missing or lacks a mart the report needs."""
+
+
+# --------------------------------------------------------------------------------------------------
+# Loading
+
+
+@dataclass(frozen=True)
+class Marts:
+    """Everything the report reads, as DataFrames. `prediction_metrics` is None when not built yet."""
+
+    snapshot: pd.DataFrame
+    profiles: pd.DataFrame
+    customers: pd.DataFrame
+    centroids: pd.DataFrame
+    k_diagnostics: pd.DataFrame
+    crosstab: pd.DataFrame
+    monthly: pd.DataFrame
+    countries: pd.DataFrame
+    outcomes: pd.DataFrame
+    prediction_metrics: pd.DataFrame | None
+    features: tuple[str, ...]
+    tables: dict[str, str] = field(default_factory=dict)
+
+
+def _quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def _table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    return [row[0] for row in con.execute(f"describe {_quote(table)}").fetchall()]
+
+
+def load_marts(warehouse: Path) -> Marts:
+    """Read the marts from the DuckDB file, read-only, with `con.execute(sql).df()`."""
+    warehouse = Path(warehouse)
+    if not warehouse.exists():
+        raise ReportDataError(f"warehouse {warehouse} not found: run `python -m segmentation.pipeline` first")
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        existing = {
+            row[0].lower()
+            for row in con.execute(
+                "select table_name from information_schema.tables where table_schema = current_schema()"
+            ).fetchall()
+        }
+
+        def pick(names: tuple[str, ...]) -> str | None:
+            return next((name for name in names if name in existing), None)
+
+        tables = {key: pick(names) for key, names in {**REQUIRED_TABLES, **OPTIONAL_TABLES}.items()}
+        missing = [REQUIRED_TABLES[key][0] for key in REQUIRED_TABLES if tables[key] is None]
+        if missing:
+            raise ReportDataError(
+                f"warehouse {warehouse} lacks {', '.join(missing)}: "
+                "run `python -m segmentation.pipeline` first"
+            )
+
+        def read(key: str, order_by: str = "") -> pd.DataFrame:
+            sql = f"select * from {_quote(tables[key])}" + (f" order by {order_by}" if order_by else "")
+            return con.execute(sql).df()
+
+        centroids = read("centroids", "segment_id, feature_position")
+        customer_columns = _table_columns(con, tables["customers"])
+        features = tuple(
+            feature
+            for feature in dict.fromkeys(centroids["feature"].astype(str))
+            if feature in customer_columns
+        )
+        selected = ["customer_id", "segment_id", "segment_name", "distance_to_centroid", *features]
+        customers = con.execute(
+            f"select {', '.join(_quote(c) for c in selected if c in customer_columns)}"
+            f" from {_quote(tables['customers'])} order by customer_id"
+        ).df()
+        marts = Marts(
+            snapshot=read("snapshot"),
+            profiles=read("profiles", "segment_id"),
+            customers=customers,
+            centroids=centroids,
+            k_diagnostics=read("k_diagnostics", "k"),
+            crosstab=read("crosstab", "segment_id, rfm_segment"),
+            monthly=read("monthly", "sales_month"),
+            countries=read("countries", "purchase_value desc, country"),
+            outcomes=read("outcomes", "line_status, exclusion_reason, is_guest"),
+            prediction_metrics=(
+                read("prediction_metrics", "target, metric, model") if tables["prediction_metrics"] else None
+            ),
+            features=features,
+            tables={key: name for key, name in tables.items() if name},
+        )
+    return marts
+
+
+# --------------------------------------------------------------------------------------------------
+# Formatting helpers
+
+
+def fmt_int(value: float) -> str:
+    return f"{round(float(value)):,}"
+
+
+def fmt_money(value: float) -> str:
+    """Pounds, compact: £1,234, £123k, £1.23m (minus sign in front)."""
+    value = float(value)
+    sign = "-" if value < 0 else ""
+    value = abs(value)
+    if value >= 1e6:
+        return f"{sign}£{value / 1e6:.2f}m"
+    if value >= 1e4:
+        return f"{sign}£{value / 1e3:,.0f}k"
+    return f"{sign}£{value:,.0f}"
+
+
+def fmt_pct(share: float) -> str:
+    """A share 0..1 as a percentage with sensible precision."""
+    pct = float(share) * 100
+    if pct == 0:
+        return "0%"
+    if abs(pct) < 0.1:
+        return "<0.1%"
+    if abs(pct) < 10:
+        return f"{pct:.1f}%"
+    return f"{pct:.0f}%"
+
+
+def fmt_month(value: object) -> str:
+    return pd.Timestamp(value).strftime("%b %Y")
+
+
+def fmt_date(value: object) -> str:
+    return pd.Timestamp(value).strftime("%-d %b %Y")
+
+
+def feature_unit(feature: str) -> str:
+    return FEATURE_UNITS.get(feature, "value")
+
+
+def feature_label(feature: str) -> str:
+    unit = feature_unit(feature)
+    name = feature.removesuffix("_days") if unit == "days" else feature
+    return f"{name.replace('_', ' ')} ({unit})"
+
+
+def fmt_feature_value(value: float, feature: str) -> str:
+    unit = feature_unit(feature)
+    if unit == "GBP":
+        return fmt_money(value)
+    if unit == "days":
+        return f"{value:,.0f} days"
+    return f"{value:,.1f}" if abs(value) < 100 else f"{value:,.0f}"
+
+
+def segment_label(segment_id: object, segment_name: object) -> str:
+    return f"{int(segment_id)} · {segment_name}"
+
+
+def segment_color(segment_id: object) -> tuple[float, float, float]:
+    return SEGMENT_COLORS[(int(segment_id) - 1) % len(SEGMENT_COLORS)]
+
+
+def fmt_money_tick(value: float) -> str:
+    """Pounds for axis ticks: £2m, £2.5m, £800k, £8,000."""
+    sign = "-" if value < 0 else ""
+    value = abs(value)
+    if value >= 1e6:
+        return f"{sign}£{value / 1e6:g}m"
+    if value >= 1e4:
+        return f"{sign}£{value / 1e3:g}k"
+    return f"{sign}£{value:,.0f}"
+
+
+def _money_formatter() -> FuncFormatter:
+    return FuncFormatter(lambda value, _pos: fmt_money_tick(value))
+
+
+def _plain_formatter() -> FuncFormatter:
+    return FuncFormatter(lambda value, _pos: f"{value:,.0f}" if abs(value) >= 1 else f"{value:g}")
+
+
+@contextlib.contextmanager
+def _style() -> Iterator[None]:
+    with matplotlib.rc_context(STYLE):
+        yield
+
+
+def _figure(width: float, height: float) -> Figure:
+    """A Figure on an Agg canvas, without pyplot (no global state, freed by the garbage collector)."""
+    fig = Figure(figsize=(width, height), layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def figure_png(fig: Figure, dpi: int = PNG_DPI) -> bytes:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
+    return buffer.getvalue()
+
+
+# --------------------------------------------------------------------------------------------------
+# 1. Segment sizes and revenue share
+
+
+def _profile_rows(profiles: pd.DataFrame) -> pd.DataFrame:
+    return profiles.sort_values("segment_id").reset_index(drop=True)
+
+
+def segment_sizes_chart(profiles: pd.DataFrame) -> Figure:
+    """Share of customers beside share of revenue, one pair of bars per segment."""
+    rows = _profile_rows(profiles)
+    with _style():
+        fig = _figure(9, 1.6 + 0.75 * len(rows))
+        ax = fig.add_subplot()
+        positions = np.arange(len(rows))
+        height = 0.38
+        customer_pct = rows["customer_share"].astype(float) * 100
+        revenue_pct = rows["revenue_share"].astype(float) * 100
+        colors = [segment_color(s) for s in rows["segment_id"]]
+        customers = ax.barh(
+            positions - height / 2, customer_pct, height, color=colors, alpha=0.45, label="share of customers"
+        )
+        revenue = ax.barh(
+            positions + height / 2,
+            revenue_pct,
+            height,
+            color=colors,
+            label="share of revenue (purchase value)",
+        )
+        for bars in (customers, revenue):
+            ax.bar_label(bars, labels=[fmt_pct(b.get_width() / 100) for b in bars], padding=3, fontsize=9)
+        ax.set_yticks(
+            positions,
+            [
+                f"{segment_label(r.segment_id, r.segment_name)}\n{fmt_int(r.customer_count)} customers"
+                for r in rows.itertuples()
+            ],
+        )
+        ax.invert_yaxis()
+        ax.set_xlim(0, max(100.0, float(max(customer_pct.max(), revenue_pct.max())) * 1.12))
+        ax.xaxis.set_major_formatter(PercentFormatter())
+        ax.set_xlabel("share of all segmented customers / of their purchase value (%)")
+        ax.set_ylabel("KMeans segment")
+        ax.grid(axis="y", visible=False)
+        legend = [  # grey proxies: the bars carry each segment's colour, light and full
+            Patch(color="grey", alpha=0.45, label=customers.get_label()),
+            Patch(color="grey", label=revenue.get_label()),
+        ]
+        fig.legend(handles=legend, loc="outside lower center", ncols=2)
+        fig.suptitle("Segment sizes and revenue share")
+    return fig
+
+
+def segment_sizes_sentence(profiles: pd.DataFrame) -> str:
+    rows = _profile_rows(profiles)
+    top = rows.loc[rows["revenue_share"].astype(float).idxmax()]
+    sentence = (
+        f"Segment {int(top.segment_id)} '{top.segment_name}' holds {fmt_pct(top.customer_share)} of "
+        f"customers ({fmt_int(top.customer_count)}) and {fmt_pct(top.revenue_share)} of revenue "
+        f"({fmt_money(top.segment_monetary)})"
+    )
+    largest = rows.loc[rows["customer_share"].astype(float).idxmax()]
+    if int(largest.segment_id) != int(top.segment_id):
+        sentence += (
+            f"; the largest, segment {int(largest.segment_id)} '{largest.segment_name}', holds "
+            f"{fmt_pct(largest.customer_share)} of customers and {fmt_pct(largest.revenue_share)} of revenue"
+        )
+    return sentence + "."
+
+
+# --------------------------------------------------------------------------------------------------
+# 2. Customers in (log) feature space
+
+
+def sample_customers(
+    customers: pd.DataFrame, max_points: int = DEFAULT_MAX_POINTS, seed: int = DEFAULT_SEED
+) -> pd.DataFrame:
+    """All customers when there are at most `max_points`, else a seeded random sample of that size.
+
+    Sorted by customer id first, so the sample depends only on the data and the seed, not on row order.
+    """
+    ordered = customers.sort_values("customer_id", kind="stable").reset_index(drop=True)
+    if len(ordered) <= max_points:
+        return ordered
+    return ordered.sample(n=max_points, random_state=seed).sort_values("customer_id").reset_index(drop=True)
+
+
+def _set_feature_scale(ax: object, axis: str, values: pd.Series) -> str:
+    """Log scale when every value is positive, else symlog (zeros, negative net values)."""
+    setter = ax.set_xscale if axis == "x" else ax.set_yscale
+    finite = values[np.isfinite(values)]
+    if len(finite) and float(finite.min()) > 0:
+        setter("log")
+        suffix = "log scale"
+    else:
+        setter("symlog", linthresh=1)
+        suffix = "symlog scale"
+    target = ax.xaxis if axis == "x" else ax.yaxis
+    target.set_major_formatter(_plain_formatter())
+    return suffix
+
+
+def customer_space_chart(
+    customers: pd.DataFrame,
+    features: Sequence[str],
+    centroids: pd.DataFrame | None = None,
+    max_points: int = DEFAULT_MAX_POINTS,
+    seed: int = DEFAULT_SEED,
+) -> Figure:
+    """Customers on log axes, one panel per feature pair (first four features), coloured by segment.
+
+    Crosses mark the centroids (in original units) when `centroids` is given.
+    """
+    features = [f for f in features if f in customers.columns][:4]
+    if not features:
+        raise ValueError("customer_space_chart needs at least one feature column")
+    sample = sample_customers(customers, max_points, seed)
+    pairs = list(itertools.combinations(features, 2)) or [(features[0], None)]
+    n_cols = min(3, len(pairs))
+    n_rows = math.ceil(len(pairs) / n_cols)
+    segments = (
+        sample.groupby(["segment_id", "segment_name"], as_index=False)
+        .size()
+        .sort_values("size", ascending=False)
+    )
+    with _style():
+        fig = _figure(3.7 * n_cols + 0.4, 3.6 * n_rows + 1.0)
+        axes = fig.subplots(n_rows, n_cols, squeeze=False).ravel()
+        for ax in axes[len(pairs) :]:
+            ax.set_visible(False)
+        for ax, (x_feature, y_feature) in zip(axes, pairs, strict=False):
+            x_values = sample[x_feature].astype(float)
+            if y_feature is None:
+                ids = sample["segment_id"].astype(int)
+                jitter = np.random.default_rng(seed).uniform(-0.3, 0.3, len(sample))
+                y_values = ids + jitter
+            else:
+                y_values = sample[y_feature].astype(float)
+            for segment in segments.itertuples():
+                mask = (sample["segment_id"] == segment.segment_id).to_numpy()
+                ax.scatter(
+                    x_values[mask],
+                    y_values[mask],
+                    s=6,
+                    alpha=0.45,
+                    linewidths=0,
+                    color=segment_color(segment.segment_id),
+                    label=segment_label(segment.segment_id, segment.segment_name),
+                    rasterized=True,
+                )
+            x_scale = _set_feature_scale(ax, "x", x_values)
+            ax.set_xlabel(f"{feature_label(x_feature)}, {x_scale}")
+            if y_feature is None:
+                ax.set_ylabel("KMeans segment (id, jittered)")
+                ax.set_title(f"{x_feature} by segment")
+            else:
+                y_scale = _set_feature_scale(ax, "y", y_values)
+                ax.set_ylabel(f"{feature_label(y_feature)}, {y_scale}")
+                ax.set_title(f"{y_feature} vs {x_feature}")
+                if centroids is not None and len(centroids):
+                    wide = centroids.pivot_table(
+                        index="segment_id", columns="feature", values="centroid_original", aggfunc="first"
+                    )
+                    if x_feature in wide and y_feature in wide:
+                        for segment_id, row in wide.iterrows():
+                            ax.scatter(
+                                row[x_feature],
+                                row[y_feature],
+                                marker="X",
+                                s=120,
+                                color=segment_color(segment_id),
+                                edgecolors="black",
+                                linewidths=1.2,
+                                zorder=5,
+                            )
+        handles, labels = axes[0].get_legend_handles_labels()
+        in_id_order = sorted(zip(labels, handles, strict=True), key=lambda pair: int(pair[0].split(" ")[0]))
+        labels, handles = [label for label, _h in in_id_order], [handle for _l, handle in in_id_order]
+        fig.legend(
+            handles,
+            labels,
+            loc="outside lower center",
+            ncols=min(len(labels), 5),
+            markerscale=3,
+            title="KMeans segment (crosses: segment centres)" if centroids is not None else "KMeans segment",
+        )
+        fig.suptitle(
+            "Customers in " + "/".join(f.replace("_days", "") for f in features) + " space (log axes)"
+        )
+    return fig
+
+
+def customer_space_sentence(
+    customers: pd.DataFrame,
+    features: Sequence[str],
+    max_points: int = DEFAULT_MAX_POINTS,
+    seed: int = DEFAULT_SEED,
+) -> str:
+    n = len(customers)
+    shown = min(n, max_points)
+    names = ", ".join(f for f in features if f in customers.columns)
+    if n > max_points:
+        who = f"A seeded random sample of {fmt_int(shown)} of {fmt_int(n)} customers (seed {seed}) is shown"
+    else:
+        who = f"All {fmt_int(n)} customers are shown"
+    return (
+        f"{who} on logarithmic axes of {names}, coloured by KMeans segment; the crosses are the segment "
+        "centres mapped back to original units."
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# 3. Segment profiles heatmap (scaled centroids)
+
+
+def _centroid_grid(centroids: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, list[str], list[str]]:
+    ordered = centroids.sort_values(["segment_id", "feature_position"])
+    features = list(dict.fromkeys(ordered["feature"]))
+    scaled = ordered.pivot_table(
+        index="segment_id", columns="feature", values="centroid_scaled", aggfunc="first"
+    )
+    scaled = scaled[features].sort_index()
+    means = ordered.pivot_table(
+        index="segment_id", columns="feature", values="segment_mean_original", aggfunc="first"
+    )[features].reindex(scaled.index)
+    names = ordered.drop_duplicates("segment_id").set_index("segment_id")["segment_name"]
+    labels = [segment_label(s, names[s]) for s in scaled.index]
+    return scaled, means, features, labels
+
+
+def segment_profile_chart(centroids: pd.DataFrame) -> Figure:
+    """Heatmap of the scaled centroids (standard deviations from the average customer), annotated."""
+    scaled, means, features, labels = _centroid_grid(centroids)
+    transforms = centroids.drop_duplicates("feature").set_index("feature")["transform"]
+    values = scaled.to_numpy(dtype=float)
+    limit = max(1.0, float(np.nanmax(np.abs(values)))) if values.size else 1.0
+    with _style():
+        fig = _figure(max(7.0, 1.9 * len(features) + 3.5), 1.6 + 0.8 * len(labels))
+        ax = fig.add_subplot()
+        image = ax.imshow(values, cmap="RdBu_r", vmin=-limit, vmax=limit, aspect="auto")
+        ax.grid(False)
+        for (row, col), value in np.ndenumerate(values):
+            mean = means.iloc[row, col]
+            text = f"{value:+.2f} SD"
+            if pd.notna(mean):
+                text += f"\nmean {fmt_feature_value(float(mean), features[col])}"
+            ax.text(
+                col,
+                row,
+                text,
+                ha="center",
+                va="center",
+                fontsize=9,
+                color="white" if abs(value) > 0.6 * limit else "black",
+            )
+        ax.set_xticks(
+            range(len(features)),
+            [f"{f}\n({transforms.get(f, 'none')}, scaled)" for f in features],
+        )
+        ax.set_yticks(range(len(labels)), labels)
+        ax.set_xlabel("feature (centroid in standard deviations from the average customer)")
+        ax.set_ylabel("KMeans segment")
+        colorbar = fig.colorbar(image, ax=ax, shrink=0.9)
+        colorbar.set_label("centroid (SD from the mean)")
+        fig.suptitle("Segment profiles: scaled centroids")
+    return fig
+
+
+def segment_profile_sentence(centroids: pd.DataFrame) -> str:
+    scaled, _means, features, labels = _centroid_grid(centroids)
+    values = scaled.to_numpy(dtype=float)
+    row, col = np.unravel_index(int(np.nanargmax(np.abs(values))), values.shape)
+    transforms = sorted(set(centroids["transform"].astype(str)) - {"none"})
+    how = (
+        f"after {' / '.join(transforms)}, clipping and scaling"
+        if transforms
+        else "after clipping and scaling"
+    )
+    sentence = (
+        f"Each cell is a segment centre in standard deviations from the average customer ({how}), with "
+        f"the segment's mean in original units; the most distinctive is {labels[row]} on "
+        f"{features[col]} at {values[row, col]:+.2f} SD."
+    )
+    if "recency_days" in features:
+        sentence += " For recency_days, above zero means longer since the last purchase."
+    return sentence
+
+
+# --------------------------------------------------------------------------------------------------
+# 4. k selection
+
+
+def _chosen_k(diagnostics: pd.DataFrame) -> int | None:
+    chosen = diagnostics.loc[diagnostics["is_chosen"].fillna(False).astype(bool), "k"]
+    return int(chosen.iloc[0]) if len(chosen) else None
+
+
+def _elbow_k(diagnostics: pd.DataFrame) -> int | None:
+    if "is_elbow" not in diagnostics:
+        return None
+    elbow = diagnostics.loc[diagnostics["is_elbow"].fillna(False).astype(bool), "k"]
+    return int(elbow.iloc[0]) if len(elbow) else None
+
+
+def k_selection_chart(diagnostics: pd.DataFrame) -> Figure:
+    """Silhouette, inertia (elbow marked), Davies-Bouldin and stability by k; the chosen k marked."""
+    diag = diagnostics.sort_values("k").reset_index(drop=True)
+    chosen, elbow = _chosen_k(diag), _elbow_k(diag)
+    eligible = (
+        diag["is_eligible"].fillna(True).astype(bool)
+        if "is_eligible" in diag
+        else pd.Series(True, diag.index)
+    )
+    panels = [
+        ("silhouette", "Silhouette (higher is better)", "mean silhouette coefficient (-1 to 1)"),
+        ("inertia", "Inertia (look for the elbow)", "within-segment sum of squares (scaled units²)"),
+        ("davies_bouldin", "Davies-Bouldin (lower is better)", "Davies-Bouldin index (unitless)"),
+    ]
+    if "stability_ari" in diag and diag["stability_ari"].notna().any():
+        panels.append(
+            ("stability_ari", "Bootstrap stability (higher is better)", "adjusted Rand index (1 = stable)")
+        )
+    n_cols = 2
+    n_rows = math.ceil(len(panels) / n_cols)
+    with _style():
+        fig = _figure(10, 3.4 * n_rows + 0.9)
+        axes = fig.subplots(n_rows, n_cols, squeeze=False).ravel()
+        for ax in axes[len(panels) :]:
+            ax.set_visible(False)
+        for ax, (column, title, ylabel) in zip(axes, panels, strict=False):
+            values = diag[column].astype(float)
+            ax.plot(diag["k"], values, color=MODEL_COLOR, linewidth=1.5, zorder=2)
+            ax.scatter(
+                diag["k"][eligible], values[eligible], color=MODEL_COLOR, s=28, zorder=3, label="eligible k"
+            )
+            if (~eligible).any():
+                ax.scatter(
+                    diag["k"][~eligible],
+                    values[~eligible],
+                    facecolors="white",
+                    edgecolors="grey",
+                    s=28,
+                    zorder=3,
+                    label="smallest segment too small",
+                )
+            if chosen is not None:
+                ax.axvline(chosen, color=ACCENT, linestyle="--", linewidth=1.2, zorder=1)
+                ax.scatter(
+                    [chosen],
+                    values[diag["k"] == chosen],
+                    marker="*",
+                    s=180,
+                    color=ACCENT,
+                    zorder=4,
+                    label=f"chosen k = {chosen}",
+                )
+            if column == "inertia" and elbow is not None:
+                ax.scatter(
+                    [elbow],
+                    values[diag["k"] == elbow],
+                    marker="D",
+                    s=60,
+                    facecolors="none",
+                    edgecolors="darkorange",
+                    linewidths=2,
+                    zorder=4,
+                    label=f"elbow k = {elbow}",
+                )
+            ax.set_title(title)
+            ax.set_xlabel("number of segments k")
+            ax.set_ylabel(ylabel)
+            ax.set_xticks(diag["k"].astype(int).tolist())
+        legend: dict[str, object] = {}
+        for ax in axes[: len(panels)]:
+            for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+                legend.setdefault(label, handle)
+        fig.legend(list(legend.values()), list(legend), loc="outside lower center", ncols=len(legend))
+        fig.suptitle(
+            "Choosing the number of segments" + (f" (chosen k = {chosen})" if chosen is not None else "")
+        )
+    return fig
+
+
+def k_selection_sentence(diagnostics: pd.DataFrame) -> str:
+    diag = diagnostics.sort_values("k")
+    chosen, elbow = _chosen_k(diag), _elbow_k(diag)
+    if chosen is None:
+        return f"No k is marked as chosen among k = {diag['k'].min()}..{diag['k'].max()}."
+    reason = str(diag.loc[diag["k"] == chosen, "choice_reason"].iloc[0])
+    sentence = f"k = {chosen} was chosen: {reason}."
+    if elbow is not None and elbow != chosen:
+        sentence += f" The inertia curve's elbow is at k = {elbow}."
+    elif elbow is None:
+        sentence += " The inertia curve has no clear elbow."
+    return sentence
+
+
+# --------------------------------------------------------------------------------------------------
+# 5. KMeans vs rule-based RFM segments
+
+
+def _crosstab_grid(crosstab: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    counts = crosstab.pivot_table(
+        index="segment_id", columns="rfm_segment", values="customer_count", aggfunc="sum", fill_value=0
+    ).astype(float)
+    counts = counts[counts.sum().sort_values(ascending=False, kind="stable").index].sort_index()
+    names = crosstab.drop_duplicates("segment_id").set_index("segment_id")["segment_name"]
+    return counts, [segment_label(s, names[s]) for s in counts.index]
+
+
+def kmeans_vs_rfm_chart(crosstab: pd.DataFrame) -> Figure:
+    """Heatmap: share of each KMeans segment (row) in each RFM segment (column), with counts."""
+    counts, labels = _crosstab_grid(crosstab)
+    shares = counts.div(counts.sum(axis=1).replace(0, np.nan), axis=0).fillna(0).to_numpy()
+    with _style():
+        fig = _figure(min(12.0, max(8.0, 0.8 * counts.shape[1] + 3.5)), 2.4 + 0.75 * len(labels))
+        ax = fig.add_subplot()
+        image = ax.imshow(shares * 100, cmap="Blues", vmin=0, vmax=100, aspect="auto")
+        ax.grid(False)
+        for (row, col), share in np.ndenumerate(shares):
+            count = counts.iloc[row, col]
+            ax.text(
+                col,
+                row,
+                f"{fmt_pct(share)}\n{fmt_int(count)}" if count else "-",
+                ha="center",
+                va="center",
+                fontsize=9.5,
+                color="white" if share > 0.6 else "black",
+            )
+        ax.set_xticks(range(counts.shape[1]), list(counts.columns), rotation=30, ha="right")
+        ax.set_yticks(range(len(labels)), labels)
+        ax.set_xlabel("rule-based RFM segment (columns by size, largest first)")
+        ax.set_ylabel("KMeans segment")
+        colorbar = fig.colorbar(image, ax=ax, shrink=0.9, format=PercentFormatter())
+        colorbar.set_label("share of the KMeans segment (%)")
+        fig.suptitle("KMeans segments vs rule-based RFM segments")
+    return fig
+
+
+def kmeans_vs_rfm_sentence(crosstab: pd.DataFrame) -> str:
+    counts, labels = _crosstab_grid(crosstab)
+    parts = []
+    for (_segment_id, row), label in zip(counts.iterrows(), labels, strict=True):
+        total = row.sum()
+        if total:
+            parts.append(f"{label} → '{row.idxmax()}' ({fmt_pct(row.max() / total)})")
+    return (
+        "Each row sums to 100% of a KMeans segment (cells: share and customers); the largest RFM group "
+        "in each is " + "; ".join(parts) + "."
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# 6. Data story: monthly sales and countries
+
+
+def _monthly_grid(monthly: pd.DataFrame) -> pd.DataFrame:
+    data = monthly.copy()
+    data["month"] = pd.to_datetime(data["sales_month"]).dt.to_period("M")
+    data = data.groupby("month").sum(numeric_only=True)
+    months = pd.period_range(data.index.min(), data.index.max(), freq="M")
+    data = data.reindex(months, fill_value=0)
+    if "guest_line_share" in monthly:  # a share: take it back from the source, not the sum
+        shares = monthly.assign(month=pd.to_datetime(monthly["sales_month"]).dt.to_period("M"))
+        data["guest_line_share"] = shares.groupby("month")["guest_line_share"].mean().reindex(months)
+    return data
+
+
+def _partial_months(
+    months: pd.PeriodIndex, data_start: object | None, data_end: object | None
+) -> dict[pd.Period, str]:
+    partial: dict[pd.Period, str] = {}
+    if data_start is not None and pd.notna(data_start):
+        start = pd.Timestamp(data_start)
+        if start.day != 1 and start.to_period("M") in months:
+            partial[start.to_period("M")] = f"data from {fmt_date(start)}"
+    if data_end is not None and pd.notna(data_end):
+        end = pd.Timestamp(data_end)
+        if not end.is_month_end and end.to_period("M") in months:
+            partial[end.to_period("M")] = f"data to {fmt_date(end)}"
+    return partial
+
+
+def monthly_sales_chart(
+    monthly: pd.DataFrame, data_start: object | None = None, data_end: object | None = None
+) -> Figure:
+    """Three panels over months: purchase value (guests stacked), cancelled value, guest line share."""
+    data = _monthly_grid(monthly)
+    months = data.index
+    positions = np.arange(len(months))
+    partial = _partial_months(months, data_start, data_end)
+    step = max(1, math.ceil(len(months) / 12))
+    with _style():
+        fig = _figure(11, 8.2)
+        ax_value, ax_cancel, ax_guest = fig.subplots(3, 1, sharex=True, height_ratios=[3, 2, 2])
+        guest_value = data.get("guest_purchase_value", pd.Series(0.0, index=months)).astype(float)
+        identified = data["purchase_value"].astype(float) - guest_value
+        ax_value.bar(positions, identified, color=MODEL_COLOR, label="identified customers")
+        ax_value.bar(
+            positions, guest_value, bottom=identified, color="#9ecae1", label="guests (no customer id)"
+        )
+        ax_value.set_ylabel("purchase value (GBP)")
+        ax_value.yaxis.set_major_formatter(_money_formatter())
+        ax_value.set_title("Purchase value per month")
+        ax_value.legend(loc="upper left")
+        ax_cancel.bar(positions, data["cancelled_value"].astype(float), color=ACCENT, alpha=0.8)
+        ax_cancel.set_ylabel("cancelled value (GBP)")
+        ax_cancel.yaxis.set_major_formatter(_money_formatter())
+        ax_cancel.set_title("Cancelled value per month")
+        guest_share = data["guest_line_share"].astype(float) * 100
+        ax_guest.plot(positions, guest_share, marker="o", markersize=4, color="#6baed6")
+        overall = _overall_guest_line_share(monthly)
+        if overall is not None:
+            ax_guest.axhline(overall * 100, color="grey", linestyle="--", linewidth=1, label="whole period")
+            ax_guest.legend(loc="upper left")
+        ax_guest.set_ylim(
+            0, max(5.0, float(np.nanmax(guest_share.to_numpy())) * 1.2 if len(guest_share) else 5)
+        )
+        ax_guest.yaxis.set_major_formatter(PercentFormatter(decimals=0))
+        ax_guest.set_ylabel("guest share of purchase lines (%)")
+        ax_guest.set_title("Guest share of purchase lines")
+        ax_guest.set_xlabel("month")
+        ax_guest.set_xticks(positions[::step], [fmt_month(m.to_timestamp()) for m in months[::step]])
+        for ax in (ax_value, ax_cancel, ax_guest):
+            ax.grid(axis="x", visible=False)
+        top = float(data["purchase_value"].max()) or 1.0
+        ax_value.set_ylim(0, top * 1.25)
+        for period, note in partial.items():
+            position = months.get_loc(period)
+            for ax in (ax_value, ax_cancel):
+                ax.axvspan(position - 0.45, position + 0.45, color="grey", alpha=0.15, linewidth=0)
+            at_end = position > len(months) / 2
+            ax_value.text(
+                position + (0.45 if at_end else -0.45),
+                top * 1.12,
+                f"shaded: partial month ({note})",
+                ha="right" if at_end else "left",
+                va="bottom",
+                fontsize=8,
+                color="dimgrey",
+            )
+        fig.suptitle("Monthly sales, cancellations and guests")
+    return fig
+
+
+def _overall_guest_line_share(monthly: pd.DataFrame) -> float | None:
+    if "purchase_lines" not in monthly or "guest_line_share" not in monthly:
+        return None
+    lines = monthly["purchase_lines"].astype(float)
+    return (
+        float((monthly["guest_line_share"].astype(float) * lines).sum() / lines.sum())
+        if lines.sum()
+        else None
+    )
+
+
+def monthly_sales_sentence(
+    monthly: pd.DataFrame, data_start: object | None = None, data_end: object | None = None
+) -> str:
+    data = _monthly_grid(monthly)
+    purchase = data["purchase_value"].astype(float)
+    cancelled = data["cancelled_value"].astype(float)
+    peak = purchase.idxmax()
+    total = purchase.sum()
+    parts = [f"Purchase value peaks in {fmt_month(peak.to_timestamp())} ({fmt_money(purchase.max())})"]
+    if total:
+        worst = cancelled.idxmax()
+        parts.append(
+            f"cancellations come to {fmt_pct(cancelled.sum() / total)} of purchase value, the most in "
+            f"{fmt_month(worst.to_timestamp())} ({fmt_money(cancelled.max())})"
+        )
+    overall = _overall_guest_line_share(monthly)
+    if overall is not None and total:
+        guest_value = float(data.get("guest_purchase_value", pd.Series(0.0)).sum())
+        parts.append(
+            f"guests place {fmt_pct(overall)} of purchase lines and "
+            f"{fmt_pct(guest_value / total)} of the value"
+        )
+    sentence = "; ".join(parts) + "."
+    partial = _partial_months(data.index, data_start, data_end)
+    if partial:
+        months = ", ".join(f"{fmt_month(p.to_timestamp())} ({note})" for p, note in partial.items())
+        sentence += f" Shaded months are partial: {months}."
+    return sentence
+
+
+def top_countries_chart(countries: pd.DataFrame, top_n: int = 10) -> Figure:
+    """Horizontal bars of purchase value for the top countries, with value share and customers."""
+    top = countries.sort_values("purchase_value", ascending=False).head(top_n).reset_index(drop=True)
+    with _style():
+        fig = _figure(10, 1.4 + 0.42 * len(top))
+        ax = fig.add_subplot()
+        values = top["purchase_value"].astype(float)
+        bars = ax.barh(np.arange(len(top)), values, color=MODEL_COLOR)
+        ax.bar_label(
+            bars,
+            labels=[
+                f"{fmt_money(r.purchase_value)} · {fmt_pct(r.value_share)} · {fmt_int(r.customers)} customers"
+                for r in top.itertuples()
+            ],
+            padding=4,
+            fontsize=9,
+        )
+        ax.set_yticks(np.arange(len(top)), top["country"].astype(str).tolist())
+        ax.invert_yaxis()
+        ax.set_xlim(0, float(values.max()) * 1.55 if len(values) else 1)
+        ax.xaxis.set_major_formatter(_money_formatter())
+        ax.set_xlabel("purchase value (GBP, guests included)")
+        ax.set_ylabel("country")
+        ax.grid(axis="y", visible=False)
+        fig.suptitle(f"Top {len(top)} countries by purchase value")
+    return fig
+
+
+def top_countries_sentence(countries: pd.DataFrame, top_n: int = 10) -> str:
+    ordered = countries.sort_values("purchase_value", ascending=False)
+    first = ordered.iloc[0]
+    rest = ordered.iloc[1:top_n]
+    sentence = f"{first.country} accounts for {fmt_pct(first.value_share)} of purchase value"
+    if len(rest):
+        sentence += f"; the next {len(rest)} countries add {fmt_pct(rest['value_share'].sum())}"
+    others = ordered.iloc[top_n:]
+    if len(others):
+        sentence += f", and the other {len(others)} countries {fmt_pct(others['value_share'].sum())}"
+    return sentence + "."
+
+
+# --------------------------------------------------------------------------------------------------
+# 7. Quarantine
+
+
+def _quarantine_grid(outcomes: pd.DataFrame) -> pd.DataFrame:
+    excluded = outcomes[outcomes["exclusion_reason"].astype(str) != "none"]
+    if excluded.empty:
+        return pd.DataFrame(columns=["identified", "guest", "lines", "value"])
+    grid = excluded.pivot_table(
+        index="exclusion_reason", columns="is_guest", values="line_count", aggfunc="sum", fill_value=0
+    )
+    grid = grid.reindex(columns=[False, True], fill_value=0).rename(
+        columns={False: "identified", True: "guest"}
+    )
+    grid["lines"] = grid["identified"] + grid["guest"]
+    grid["value"] = excluded.groupby("exclusion_reason")["line_value"].sum().astype(float)
+    return grid.sort_values("lines", ascending=False)
+
+
+def quarantine_chart(outcomes: pd.DataFrame) -> Figure:
+    """Quarantined raw lines by exclusion reason, identified customers and guests stacked."""
+    grid = _quarantine_grid(outcomes)
+    with _style():
+        fig = _figure(10, 1.6 + 0.5 * max(len(grid), 1))
+        ax = fig.add_subplot()
+        if grid.empty:
+            ax.text(
+                0.5, 0.5, "No raw line was quarantined.", ha="center", va="center", transform=ax.transAxes
+            )
+            ax.set_yticks([])
+        else:
+            positions = np.arange(len(grid))
+            identified = grid["identified"].astype(float)
+            ax.barh(positions, identified, color=MODEL_COLOR, label="identified customers")
+            guest = ax.barh(
+                positions, grid["guest"].astype(float), left=identified, color="#9ecae1", label="guests"
+            )
+            ax.bar_label(
+                guest,
+                labels=[f"{fmt_int(r.lines)} lines · {fmt_money(r.value)}" for r in grid.itertuples()],
+                padding=4,
+                fontsize=9,
+            )
+            ax.set_yticks(positions, grid.index.astype(str).tolist())
+            ax.invert_yaxis()
+            ax.set_xlim(0, float(grid["lines"].max()) * 1.4)
+            ax.xaxis.set_major_formatter(_plain_formatter())
+            fig.legend(loc="outside lower center", ncols=2)
+        ax.set_xlabel("quarantined raw lines (count; label: lines · value in GBP)")
+        ax.set_ylabel("exclusion reason (first rule that matched)")
+        ax.grid(axis="y", visible=False)
+        fig.suptitle("Quarantined lines by reason")
+    return fig
+
+
+def quarantine_sentence(outcomes: pd.DataFrame) -> str:
+    total = int(outcomes["line_count"].sum())
+    grid = _quarantine_grid(outcomes)
+    by_status = outcomes.groupby("line_status")["line_count"].sum()
+    kept = (
+        f"{fmt_int(by_status.get('purchase', 0))} are clean purchases and "
+        f"{fmt_int(by_status.get('cancellation', 0))} cancellations"
+    )
+    if grid.empty:
+        return f"None of the {fmt_int(total)} raw lines was quarantined; {kept}."
+    top, quarantined = grid.iloc[0], grid["lines"].sum()
+    return (
+        f"{fmt_int(quarantined)} of {fmt_int(total)} raw lines ({fmt_pct(quarantined / total)}) were "
+        f"quarantined, most for {grid.index[0]} ({fmt_int(top['lines'])} lines, {fmt_money(top['value'])}); "
+        f"{kept}."
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# 8. Prediction metrics against baselines (optional)
+
+
+def lower_is_better(metric: str) -> bool:
+    return bool(LOWER_IS_BETTER.search(metric)) and "auc" not in metric.lower()
+
+
+def prediction_metrics_chart(metrics: pd.DataFrame) -> Figure:
+    """One panel per target × metric: each model's value beside its baseline."""
+    groups = list(metrics.groupby(["target", "metric"], sort=True))
+    n_cols = min(3, len(groups))
+    n_rows = math.ceil(len(groups) / n_cols)
+    with _style():
+        fig = _figure(3.6 * n_cols + 0.4, 3.6 * n_rows + 0.9)
+        axes = fig.subplots(n_rows, n_cols, squeeze=False).ravel()
+        for ax in axes[len(groups) :]:
+            ax.set_visible(False)
+        for ax, ((target, metric), rows) in zip(axes, groups, strict=False):
+            rows = rows.sort_values("model")
+            positions = np.arange(len(rows))
+            width = 0.38
+            model_bars = ax.bar(
+                positions - width / 2, rows["value"].astype(float), width, color=MODEL_COLOR, label="model"
+            )
+            baseline_bars = ax.bar(
+                positions + width / 2,
+                rows["baseline_value"].astype(float),
+                width,
+                color=BASELINE_COLOR,
+                label="baseline",
+            )
+            for bars in (model_bars, baseline_bars):
+                ax.bar_label(bars, fmt="%.3g", padding=2, fontsize=8)
+            ax.set_xticks(positions, rows["model"].astype(str).tolist(), rotation=20, ha="right")
+            direction = "lower is better" if lower_is_better(str(metric)) else "higher is better"
+            ax.set_title(f"{target}: {metric}")
+            ax.set_xlabel("model")
+            ax.set_ylabel(f"{metric} (metric units, {direction})")
+            ax.margins(y=0.15)
+            ax.set_xlim(-0.8, len(rows) - 0.2)
+        fig.legend(
+            handles=[Patch(color=MODEL_COLOR, label="model"), Patch(color=BASELINE_COLOR, label="baseline")],
+            loc="outside lower center",
+            ncols=2,
+        )
+        fig.suptitle("Prediction models against their baselines")
+    return fig
+
+
+def prediction_metrics_sentence(metrics: pd.DataFrame) -> str:
+    compared = metrics.dropna(subset=["value", "baseline_value"])
+    better = sum(
+        (row.value < row.baseline_value)
+        if lower_is_better(str(row.metric))
+        else (row.value > row.baseline_value)
+        for row in compared.itertuples()
+    )
+    return (
+        f"Models beat their baseline on {better} of {len(compared)} model × target × metric comparisons "
+        "(lower is better for error metrics such as MAE and RMSE, higher for the others)."
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# Assembling the report
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A chart ready to write: file stem, section, title, the one-line reading and the figure."""
+
+    slug: str
+    section: str
+    title: str
+    sentence: str
+    figure: Figure
+
+
+@dataclass(frozen=True)
+class ChartFile:
+    slug: str
+    section: str
+    title: str
+    sentence: str
+    png_path: Path
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    html_path: Path
+    charts: tuple[ChartFile, ...]
+    notes: tuple[str, ...] = ()
+
+    @property
+    def chart_paths(self) -> tuple[Path, ...]:
+        return tuple(chart.png_path for chart in self.charts)
+
+    @property
+    def paths(self) -> tuple[Path, ...]:
+        return (self.html_path, *self.chart_paths)
+
+
+SECTIONS = {
+    "segments": "Segments",
+    "k": "How many segments",
+    "rfm": "KMeans and RFM segments",
+    "story": "The data",
+    "quality": "Data quality",
+    "prediction": "Prediction",
+}
+
+
+def _snapshot_value(marts: Marts, column: str) -> object | None:
+    if column in marts.snapshot and len(marts.snapshot):
+        return marts.snapshot[column].iloc[0]
+    return None
+
+
+def make_charts(marts: Marts, max_points: int = DEFAULT_MAX_POINTS, seed: int = DEFAULT_SEED) -> list[Chart]:
+    """Every chart the marts allow, in report order."""
+    start, end = _snapshot_value(marts, "data_start_date"), _snapshot_value(marts, "data_end_date")
+    specs: list[tuple[str, str, Callable[[], Figure], Callable[[], str]]] = [
+        (
+            "segments",
+            "segment_sizes",
+            lambda: segment_sizes_chart(marts.profiles),
+            lambda: segment_sizes_sentence(marts.profiles),
+        ),
+        (
+            "segments",
+            "customer_space",
+            lambda: customer_space_chart(marts.customers, marts.features, marts.centroids, max_points, seed),
+            lambda: customer_space_sentence(marts.customers, marts.features, max_points, seed),
+        ),
+        (
+            "segments",
+            "segment_profiles",
+            lambda: segment_profile_chart(marts.centroids),
+            lambda: segment_profile_sentence(marts.centroids),
+        ),
+        (
+            "k",
+            "k_selection",
+            lambda: k_selection_chart(marts.k_diagnostics),
+            lambda: k_selection_sentence(marts.k_diagnostics),
+        ),
+        (
+            "rfm",
+            "kmeans_vs_rfm",
+            lambda: kmeans_vs_rfm_chart(marts.crosstab),
+            lambda: kmeans_vs_rfm_sentence(marts.crosstab),
+        ),
+        (
+            "story",
+            "monthly_sales",
+            lambda: monthly_sales_chart(marts.monthly, start, end),
+            lambda: monthly_sales_sentence(marts.monthly, start, end),
+        ),
+        (
+            "story",
+            "top_countries",
+            lambda: top_countries_chart(marts.countries),
+            lambda: top_countries_sentence(marts.countries),
+        ),
+        (
+            "quality",
+            "quarantine",
+            lambda: quarantine_chart(marts.outcomes),
+            lambda: quarantine_sentence(marts.outcomes),
+        ),
+    ]
+    if marts.prediction_metrics is not None and len(marts.prediction_metrics):
+        specs.append(
+            (
+                "prediction",
+                "prediction_metrics",
+                lambda: prediction_metrics_chart(marts.prediction_metrics),
+                lambda: prediction_metrics_sentence(marts.prediction_metrics),
+            )
+        )
+    charts = []
+    for number, (section, name, make_figure, make_sentence) in enumerate(specs, start=1):
+        figure = make_figure()
+        title = figure.get_suptitle()
+        charts.append(Chart(f"{number:02d}_{name}", section, title, make_sentence(), figure))
+    return charts
+
+
+def headline_figures(marts: Marts) -> list[tuple[str, str]]:
+    """(label, value) pairs for the header."""
+    outcomes = marts.outcomes
+    raw_lines = int(outcomes["line_count"].sum())
+    by_status = outcomes.groupby("line_status")["line_count"].sum()
+    purchase = outcomes[outcomes["line_status"] == "purchase"]
+    guest_lines = int(purchase.loc[purchase["is_guest"].astype(bool), "line_count"].sum())
+    purchase_lines = int(by_status.get("purchase", 0))
+    excluded = int(outcomes.loc[outcomes["exclusion_reason"].astype(str) != "none", "line_count"].sum())
+    customers = int(marts.profiles["customer_count"].sum())
+    chosen = _chosen_k(marts.k_diagnostics)
+    figures = [
+        ("raw lines read", fmt_int(raw_lines)),
+        (
+            "clean purchase lines",
+            f"{fmt_int(purchase_lines)} ({fmt_pct(purchase_lines / raw_lines if raw_lines else 0)})",
+        ),
+        ("quarantined lines", f"{fmt_int(excluded)} ({fmt_pct(excluded / raw_lines if raw_lines else 0)})"),
+        ("purchase value (incl. guests)", fmt_money(float(purchase["line_value"].sum()))),
+        ("customers segmented", fmt_int(customers)),
+        ("guest purchase lines", fmt_pct(guest_lines / purchase_lines if purchase_lines else 0)),
+        ("segments (chosen k)", str(chosen) if chosen is not None else "-"),
+    ]
+    start, end = _snapshot_value(marts, "data_start_date"), _snapshot_value(marts, "data_end_date")
+    snapshot = _snapshot_value(marts, "snapshot_date")
+    if start is not None and end is not None:
+        figures.append(("data", f"{fmt_date(start)} – {fmt_date(end)}"))
+    if snapshot is not None:
+        figures.append(("snapshot date", fmt_date(snapshot)))
+    return figures
+
+
+PROFILE_COLUMNS = [
+    ("segment_id", "segment", lambda v: str(int(v))),
+    ("segment_name", "name", str),
+    ("customer_count", "customers", fmt_int),
+    ("customer_share", "share of customers", fmt_pct),
+    ("revenue_share", "share of revenue", fmt_pct),
+    ("median_recency_days", "median recency (days)", lambda v: f"{v:,.0f}"),
+    ("median_frequency", "median frequency (invoices)", lambda v: f"{v:,.0f}"),
+    ("median_monetary", "median monetary (GBP)", lambda v: f"£{v:,.0f}"),
+    ("mean_average_order_value", "mean order value (GBP)", lambda v: f"£{v:,.0f}"),
+    ("recommended_action", "recommended action", str),
+]
+
+
+def profile_table_html(profiles: pd.DataFrame) -> str:
+    columns = [spec for spec in PROFILE_COLUMNS if spec[0] in profiles]
+    header = "".join(f"<th>{html.escape(label)}</th>" for _c, label, _f in columns)
+    body = []
+    for _index, row in _profile_rows(profiles).iterrows():
+        cells = []
+        for column, _label, fmt in columns:
+            value = row[column]
+            text = "" if value is None or (isinstance(value, float) and math.isnan(value)) else fmt(value)
+            numeric = column not in ("segment_name", "recommended_action")
+            cells.append(f'<td class="{"num" if numeric else "text"}">{html.escape(text)}</td>')
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return f'<table class="profiles"><thead><tr>{header}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+
+
+CSS = """
+body { font-family: "DejaVu Sans", "Liberation Sans", Arial, sans-serif; margin: 0; color: #222;
+       background: #fafafa; }
+main { max-width: 1100px; margin: 0 auto; padding: 24px 32px 48px; background: white; }
+h1 { margin: 0 0 4px; font-size: 28px; }
+h2 { margin-top: 40px; border-bottom: 2px solid #1f77b4; padding-bottom: 4px; }
+h3 { margin-bottom: 6px; }
+.subtitle { color: #555; margin: 0 0 16px; }
+.tiles { display: grid; grid-template-columns: repeat(auto-fill, minmax(190px, 1fr)); gap: 10px; }
+.tile { border: 1px solid #ddd; border-radius: 6px; padding: 10px 12px; background: #f5f8fc; }
+.tile .label { font-size: 12px; color: #555; text-transform: uppercase; letter-spacing: .03em; }
+.tile .value { font-size: 19px; font-weight: bold; margin-top: 3px; }
+figure { margin: 18px 0 28px; }
+figure img { width: 100%; height: auto; border: 1px solid #eee; }
+figcaption { font-size: 15px; margin-top: 6px; }
+.note { background: #fff8e1; border-left: 4px solid #f0ad4e; padding: 8px 12px; }
+table.profiles { border-collapse: collapse; width: 100%; font-size: 13px; margin: 12px 0 24px; }
+table.profiles th, table.profiles td { border-bottom: 1px solid #ddd; padding: 6px 8px; vertical-align: top; }
+table.profiles th { background: #f0f4f8; text-align: left; }
+td.num { text-align: right; white-space: nowrap; }
+footer { margin-top: 40px; font-size: 12px; color: #777; }
+"""
+
+
+def render_html(
+    marts: Marts,
+    charts: Sequence[tuple[ChartFile, bytes]],
+    notes: Sequence[str] = (),
+    source: str = "",
+    generated_at: datetime | None = None,
+) -> str:
+    """The page: header figures, then each section's charts (embedded PNG) with their sentence."""
+    esc = html.escape
+    generated_at = generated_at or datetime.now(timezone.utc)
+    tiles = "".join(
+        f'<div class="tile"><div class="label">{esc(label)}</div><div class="value">{esc(value)}</div></div>'
+        for label, value in headline_figures(marts)
+    )
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        "<title>Customer segment report</title>",
+        f"<style>{CSS}</style></head><body><main>",
+        "<header><h1>Customer segment report</h1>",
+        '<p class="subtitle">RFM features and KMeans segments built by dbt; every figure below is read from '
+        "the warehouse marts.</p>",
+        f'<div class="tiles">{tiles}</div></header>',
+    ]
+    by_section: dict[str, list[tuple[ChartFile, bytes]]] = {}
+    for chart, png in charts:
+        by_section.setdefault(chart.section, []).append((chart, png))
+    notes_by_section = {"prediction": [n for n in notes if "prediction" in n.lower()]}
+    for key, heading in SECTIONS.items():
+        section_charts = by_section.get(key, [])
+        section_notes = notes_by_section.get(key, [])
+        if not section_charts and not section_notes:
+            continue
+        parts.append(f'<section id="{esc(key)}"><h2>{esc(heading)}</h2>')
+        for chart, png in section_charts:
+            encoded = base64.b64encode(png).decode("ascii")
+            parts.append(
+                f'<figure id="{esc(chart.slug)}">'
+                f'<img src="data:image/png;base64,{encoded}" alt="{esc(chart.title)}">'
+                f"<figcaption>{esc(chart.sentence)}</figcaption></figure>"
+            )
+            if chart.slug.endswith("segment_sizes"):
+                parts.append("<h3>Segment profiles and recommended actions</h3>")
+                parts.append(profile_table_html(marts.profiles))
+        parts.extend(f'<p class="note">{esc(note)}</p>' for note in section_notes)
+        parts.append("</section>")
+    other_notes = [n for n in notes if n not in notes_by_section["prediction"]]
+    parts.extend(f'<p class="note">{esc(note)}</p>' for note in other_notes)
+    tables = ", ".join(sorted(set(marts.tables.values())))
+    parts.append(
+        f"<footer>Source: {esc(source)} (tables {esc(tables)}). Generated "
+        f"{esc(generated_at.strftime('%Y-%m-%d %H:%M UTC'))} by segmentation.report.</footer>"
+    )
+    parts.append("</main></body></html>")
+    return "\n".join(parts) + "\n"
+
+
+PREDICTION_MISSING_NOTE = (
+    "No prediction_metrics table in the warehouse yet: the comparison of prediction models against "
+    "their baselines appears here once the prediction models are built."
+)
+
+
+PREDICTION_EMPTY_NOTE = "The prediction_metrics table is empty: no prediction model has been evaluated yet."
+
+
+def build_report(
+    warehouse: Path,
+    out_dir: Path,
+    max_points: int = DEFAULT_MAX_POINTS,
+    seed: int = DEFAULT_SEED,
+) -> ReportResult:
+    """Read the marts, draw every chart, write `out_dir/segment_report.html` and `out_dir/charts/*.png`."""
+    warehouse, out_dir = Path(warehouse), Path(out_dir)
+    marts = load_marts(warehouse)
+    charts = make_charts(marts, max_points, seed)
+    charts_dir = out_dir / CHARTS_DIR
+    charts_dir.mkdir(parents=True, exist_ok=True)
+    written: list[tuple[ChartFile, bytes]] = []
+    for chart in charts:
+        png = figure_png(chart.figure)
+        path = charts_dir / f"{chart.slug}.png"
+        path.write_bytes(png)
+        written.append((ChartFile(chart.slug, chart.section, chart.title, chart.sentence, path), png))
+        chart.figure.clear()
+    current = {file.png_path.name for file, _png in written}
+    for stale in charts_dir.glob("[0-9][0-9]_*.png"):  # charts of an earlier run that this one lacks
+        if stale.name not in current:
+            stale.unlink()
+    notes: tuple[str, ...] = ()
+    if marts.prediction_metrics is None:
+        notes = (PREDICTION_MISSING_NOTE,)
+    elif marts.prediction_metrics.empty:
+        notes = (PREDICTION_EMPTY_NOTE,)
+    html_path = out_dir / REPORT_FILE
+    html_path.write_text(render_html(marts, written, notes, source=warehouse.name), encoding="utf-8")
+    return ReportResult(html_path=html_path, charts=tuple(file for file, _png in written), notes=notes)
+
+
+# --------------------------------------------------------------------------------------------------
+# Checking a page in headless Chromium (DevTools protocol over a pipe; standard library only)
+
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+    "--hide-scrollbars",
+    "--mute-audio",
+    "--remote-debugging-pipe",
+)
+
+
+IGNORED_ERRORS = (r"/favicon\.ico$",)
+
+
+class BrowserError(RuntimeError):
+    """Chromium could not be started or did not answer in time."""
+
+
+@dataclass(frozen=True)
+class PageCheck:
+    url: str
+    console_errors: tuple[str, ...]
+    images_total: int
+    images_broken: int
+    title: str
+    screenshot_path: Path | None
+
+    @property
+    def ok(self) -> bool:
+        return not self.console_errors and self.images_broken == 0
+
+
+FD_TRAMPOLINE = (
+    "import os, sys; r, w = int(sys.argv[1]), int(sys.argv[2]); os.dup2(r, 3); os.dup2(w, 4); "
+    "os.close(r); os.close(w); os.execv(sys.argv[3], sys.argv[3:])"
+)
+
+
+class _DevToolsPipe:
+    """Chrome DevTools protocol on the pipe Chromium opens with --remote-debugging-pipe (fds 3 and 4)."""
+
+    def __init__(self, chromium: Path, user_data_dir: Path, log_path: Path) -> None:
+        import fcntl
+
+        def high(fd: int) -> int:  # a copy numbered >= 10, so that it is never 3 or 4 itself
+            copy = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 10)
+            os.close(fd)
+            return copy
+
+        to_browser_read, self._to_browser = (high(fd) for fd in os.pipe())
+        self._from_browser, from_browser_write = (high(fd) for fd in os.pipe())
+        self._log_path = log_path
+        self._log = log_path.open("wb")
+        browser = [str(chromium), *CHROMIUM_FLAGS, f"--user-data-dir={user_data_dir}", "about:blank"]
+        try:
+            # A tiny Python trampoline puts the pipe on the child's fds 3 and 4 and execs Chromium
+            # (no preexec_fn, which is unsafe when the caller runs threads, e.g. a local http.server).
+            self.process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-I",
+                    "-S",
+                    "-c",
+                    FD_TRAMPOLINE,
+                    str(to_browser_read),
+                    str(from_browser_write),
+                ]
+                + browser,
+                stdin=subprocess.DEVNULL,
+                stdout=self._log,
+                stderr=self._log,
+                pass_fds=(to_browser_read, from_browser_write),
+            )
+        except OSError as error:
+            self._log.close()
+            os.close(self._to_browser)
+            os.close(self._from_browser)
+            raise BrowserError(f"could not start {chromium}: {error}") from error
+        finally:
+            os.close(to_browser_read)
+            os.close(from_browser_write)
+        self._buffer = b""
+        self._next_id = 0
+        self.events: list[dict] = []
+
+    def send(self, method: str, params: dict | None = None, session_id: str | None = None) -> int:
+        self._next_id += 1
+        message: dict = {"id": self._next_id, "method": method, "params": params or {}}
+        if session_id:
+            message["sessionId"] = session_id
+        data = json.dumps(message).encode() + b"\0"
+        while data:
+            written = os.write(self._to_browser, data)
+            data = data[written:]
+        return self._next_id
+
+    def _read_message(self, deadline: float) -> dict | None:
+        while b"\0" not in self._buffer:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return None
+            ready, _w, _x = select.select([self._from_browser], [], [], min(remaining, 0.5))
+            if not ready:
+                if self.process.poll() is not None:
+                    raise BrowserError(
+                        f"Chromium exited with code {self.process.returncode}: {self.log_tail()}"
+                    )
+                continue
+            chunk = os.read(self._from_browser, 1 << 20)
+            if not chunk:
+                raise BrowserError(f"Chromium closed the DevTools pipe: {self.log_tail()}")
+            self._buffer += chunk
+        raw, self._buffer = self._buffer.split(b"\0", 1)
+        return json.loads(raw)
+
+    def call(
+        self, method: str, params: dict | None = None, session_id: str | None = None, timeout: float = 30
+    ) -> dict:
+        """Send a command and wait for its reply; events that arrive meanwhile are kept in `events`."""
+        message_id = self.send(method, params, session_id)
+        deadline = time.monotonic() + timeout
+        while True:
+            message = self._read_message(deadline)
+            if message is None:
+                raise BrowserError(f"no reply to {method} within {timeout:.0f} s")
+            if message.get("id") == message_id:
+                if "error" in message:
+                    raise BrowserError(f"{method} failed: {message['error']}")
+                return message.get("result", {})
+            if "method" in message:
+                self.events.append(message)
+
+    def pump(self, seconds: float) -> None:
+        """Collect events for up to `seconds`."""
+        deadline = time.monotonic() + seconds
+        while (message := self._read_message(deadline)) is not None:
+            if "method" in message:
+                self.events.append(message)
+
+    def wait_for_event(self, method: str, timeout: float, start: int = 0) -> bool:
+        deadline = time.monotonic() + timeout
+        while True:
+            if any(event["method"] == method for event in self.events[start:]):
+                return True
+            message = self._read_message(deadline)
+            if message is None:
+                return False
+            if "method" in message:
+                self.events.append(message)
+
+    def log_tail(self, size: int = 2_000) -> str:
+        self._log.flush()
+        return self._log_path.read_bytes()[-size:].decode("utf-8", "replace")
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self.send("Browser.close")
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=10)
+        for fd in (self._to_browser, self._from_browser):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        self._log.close()
+
+
+IMAGES_SCRIPT = """
+(async () => {
+  const images = Array.from(document.images);
+  const settle = Promise.all(images.map(img => img.complete ? null : new Promise(done => {
+    img.addEventListener('load', done, {once: true});
+    img.addEventListener('error', done, {once: true});
+  })));
+  await Promise.race([settle, new Promise(done => setTimeout(done, 10000))]);
+  return images.map(img => ({src: (img.currentSrc || img.src).slice(0, 120), complete: img.complete,
+                             width: img.naturalWidth, height: img.naturalHeight}));
+})()
+"""
+
+
+def _console_error_text(event: dict) -> str | None:
+    method, params = event["method"], event.get("params", {})
+    if method == "Runtime.consoleAPICalled" and params.get("type") in ("error", "assert"):
+        args = params.get("args", [])
+        return "console: " + " ".join(str(arg.get("value", arg.get("description", ""))) for arg in args)
+    if method == "Runtime.exceptionThrown":
+        details = params.get("exceptionDetails", {})
+        description = details.get("exception", {}).get("description", "")
+        return f"exception: {details.get('text', '')} {description}".strip()
+    if method == "Log.entryAdded" and params.get("entry", {}).get("level") == "error":
+        entry = params["entry"]
+        return f"{entry.get('source', 'log')}: {entry.get('text', '')} {entry.get('url', '')}".strip()
+    return None
+
+
+def check_page(
+    url: str,
+    screenshot_path: Path | None,
+    chromium: Path = CHROMIUM,
+    width: int = 1280,
+    timeout: float = 60,
+    settle_seconds: float = 0.5,
+    max_height: int = 16_000,
+    ignore_errors: Sequence[str] = IGNORED_ERRORS,
+) -> PageCheck:
+    """Open `url` in headless Chromium; report console errors and images, save a full-page screenshot.
+
+    Works on file:// pages (the report) and on http://127.0.0.1 pages (e.g. the dbt docs site served by
+    `python -m http.server`). Waits for the load event, then until the network has been quiet for
+    `settle_seconds`. Images count as broken when they have no natural width once settled. Console
+    errors matching a regular expression of `ignore_errors` are dropped (by default the 404 of the
+    favicon the browser asks a server for by itself).
+    """
+    chromium = Path(chromium)
+    if not chromium.exists():
+        raise BrowserError(f"{chromium} not found (Debian: apt-get install chromium)")
+    workdir = Path(tempfile.mkdtemp(prefix="report-browser-"))
+    try:
+        browser = _DevToolsPipe(chromium, workdir / "profile", workdir / "chromium.log")
+    except BrowserError:
+        shutil.rmtree(workdir, ignore_errors=True)
+        raise
+    try:
+        target = browser.call("Target.createTarget", {"url": "about:blank"}, timeout=timeout)
+        session = browser.call(
+            "Target.attachToTarget", {"targetId": target["targetId"], "flatten": True}, timeout=timeout
+        )["sessionId"]
+        for domain in ("Page", "Runtime", "Log", "Network"):
+            browser.call(f"{domain}.enable", session_id=session, timeout=timeout)
+        browser.call(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": False},
+            session_id=session,
+        )
+        first_event = len(browser.events)
+        navigation = browser.call("Page.navigate", {"url": url}, session_id=session, timeout=timeout)
+        errors: list[str] = []
+        if navigation.get("errorText"):
+            errors.append(f"navigation: {navigation['errorText']} {url}")
+        elif not browser.wait_for_event("Page.loadEventFired", timeout, first_event):
+            errors.append(f"navigation: no load event within {timeout:.0f} s")
+        _wait_network_idle(browser, session, first_event, settle_seconds, timeout)
+        images = browser.call(
+            "Runtime.evaluate",
+            {"expression": IMAGES_SCRIPT, "awaitPromise": True, "returnByValue": True},
+            session_id=session,
+            timeout=timeout,
+        )["result"].get("value", [])
+        title = browser.call(
+            "Runtime.evaluate", {"expression": "document.title", "returnByValue": True}, session_id=session
+        )["result"].get("value", "")
+        if screenshot_path is not None:
+            _full_page_screenshot(browser, session, Path(screenshot_path), width, max_height, timeout)
+        browser.pump(0.2)
+        errors += [
+            text
+            for event in browser.events[first_event:]
+            if (text := _console_error_text(event)) and not any(re.search(p, text) for p in ignore_errors)
+        ]
+    finally:
+        browser.close()
+        shutil.rmtree(workdir, ignore_errors=True)
+    return PageCheck(
+        url=url,
+        console_errors=tuple(errors),
+        images_total=len(images),
+        images_broken=sum(1 for image in images if not image.get("width")),
+        title=str(title),
+        screenshot_path=Path(screenshot_path) if screenshot_path is not None else None,
+    )
+
+
+def _wait_network_idle(
+    browser: _DevToolsPipe, session: str, first_event: int, quiet: float, timeout: float
+) -> None:
+    deadline = time.monotonic() + timeout
+    seen = first_event
+    in_flight: set[str] = set()
+    last_activity = time.monotonic()
+    while time.monotonic() < deadline:
+        browser.pump(0.1)
+        for event in browser.events[seen:]:
+            if event.get("sessionId") not in (None, session):
+                continue
+            request_id = event.get("params", {}).get("requestId")
+            if event["method"] == "Network.requestWillBeSent":
+                in_flight.add(request_id)
+                last_activity = time.monotonic()
+            elif event["method"] in ("Network.loadingFinished", "Network.loadingFailed"):
+                in_flight.discard(request_id)
+                last_activity = time.monotonic()
+        seen = len(browser.events)
+        if not in_flight and time.monotonic() - last_activity >= quiet:
+            return
+
+
+def _full_page_screenshot(
+    browser: _DevToolsPipe, session: str, path: Path, width: int, max_height: int, timeout: float
+) -> None:
+    metrics = browser.call("Page.getLayoutMetrics", session_id=session)
+    content = metrics.get("cssContentSize") or metrics.get("contentSize", {})
+    height = max(1, min(int(math.ceil(content.get("height", 900))), max_height))
+    browser.call(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
+        session_id=session,
+    )
+    shot = browser.call(
+        "Page.captureScreenshot",
+        {"format": "png", "captureBeyondViewport": True},
+        session_id=session,
+        timeout=timeout,
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(base64.b64decode(shot["data"]))
+
+
+# --------------------------------------------------------------------------------------------------
+# Command line
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m segmentation.report",
+        description="Write the HTML segment report and its PNG charts from the warehouse marts.",
+    )
+    parser.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE, help="DuckDB file built by dbt")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT_DIR, help="output folder (default: reports/)")
+    parser.add_argument(
+        "--max-points", type=int, default=DEFAULT_MAX_POINTS, help="customers drawn in the scatter at most"
+    )
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="seed of the scatter sample")
+    parser.add_argument(
+        "--check-browser",
+        action="store_true",
+        help=f"open the report in headless Chromium ({CHROMIUM}), fail on console errors or broken images, "
+        f"and save {SCREENSHOT_FILE} beside it",
+    )
+    args = parser.parse_args(argv)
+    try:
+        result = build_report(args.warehouse, args.out, args.max_points, args.seed)
+    except ReportDataError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(f"Report: {result.html_path}")
+    for path in result.chart_paths:
+        print(f"Chart:  {path}")
+    for note in result.notes:
+        print(f"Note:   {note}")
+    if args.check_browser:
+        check = check_page(result.html_path.resolve().as_uri(), result.html_path.parent / SCREENSHOT_FILE)
+        print(f"Screenshot: {check.screenshot_path}")
+        print(
+            f"Browser check: {check.images_total} images, {check.images_broken} broken, "
+            f"{len(check.console_errors)} console errors"
+        )
+        for error in check.console_errors:
+            print(f"  {error}", file=sys.stderr)
+        if not check.ok or check.images_total != len(result.charts):
+            return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
