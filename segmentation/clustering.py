@@ -42,7 +42,7 @@ import functools
 import math
 import warnings
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Final, ParamSpec, TypeVar
 
 import numpy as np
@@ -56,6 +56,22 @@ from sklearn.metrics import (
     davies_bouldin_score,
 )
 from threadpoolctl import threadpool_limits
+
+from segmentation.dbt_vars import (
+    Parser,
+    as_name_tuple,
+    as_tuple,
+    check_int,
+    means_none,
+    parse_bool,
+    parse_float,
+    parse_int,
+    parse_list,
+    parse_name_list,
+    parse_optional_int,
+    parse_word,
+    settings_from_mapping,
+)
 
 __all__ = [
     "ALLOWED_FEATURES",
@@ -181,10 +197,6 @@ CENTROID_COLUMNS: Final = (
 )
 ASSIGNMENT_COLUMNS: Final = (ID_COLUMN, "segment_id", "segment_name", "distance_to_centroid")
 
-_NONE_WORDS: Final = frozenset({"", "none", "null", "off", "false", "no"})
-_TRUE_WORDS: Final = frozenset({"true", "1", "yes", "y", "on"})
-_FALSE_WORDS: Final = frozenset({"false", "0", "no", "n", "off"})
-
 
 # --------------------------------------------------------------------------------------------
 # Configuration
@@ -214,21 +226,11 @@ class SegmentationConfig:
     minibatch_batch_size: int = DEFAULT_MINIBATCH_BATCH_SIZE
 
     def __post_init__(self) -> None:
-        if isinstance(self.features, str) or not isinstance(self.features, Sequence):
-            raise ValueError(f"features must be a list of column names, got {self.features!r}")
-        object.__setattr__(self, "features", tuple(self.features))
+        object.__setattr__(self, "features", as_name_tuple("features", self.features))
         if self.clip_quantiles is not None:
-            if isinstance(self.clip_quantiles, str) or not isinstance(self.clip_quantiles, Sequence):
-                raise ValueError(f"clip_quantiles must be two numbers or none, got {self.clip_quantiles!r}")
-            object.__setattr__(self, "clip_quantiles", tuple(self.clip_quantiles))
+            quantiles = as_tuple("clip_quantiles", self.clip_quantiles, "two numbers or none")
+            object.__setattr__(self, "clip_quantiles", quantiles)
         _validate_config(self)
-
-
-def _check_int(name: str, value: object, minimum: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer):
-        raise ValueError(f"{name} must be an integer, got {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value!r}")
 
 
 def _validate_config(config: SegmentationConfig) -> None:
@@ -246,12 +248,12 @@ def _validate_config(config: SegmentationConfig) -> None:
         raise ValueError(f"transform must be one of {list(TRANSFORMS)}, got {config.transform!r}")
     if config.scaler not in SCALERS:
         raise ValueError(f"scaler must be one of {list(SCALERS)}, got {config.scaler!r}")
-    _check_int("k_min", config.k_min, 2)
-    _check_int("k_max", config.k_max, 2)
+    check_int("k_min", config.k_min, 2)
+    check_int("k_max", config.k_max, 2)
     if config.k_max < config.k_min:
         raise ValueError(f"k_max must be >= k_min={config.k_min}, got k_max={config.k_max!r}")
     if config.fixed_k is not None:
-        _check_int("fixed_k", config.fixed_k, 2)
+        check_int("fixed_k", config.fixed_k, 2)
         if not config.k_min <= config.fixed_k <= config.k_max:
             raise ValueError(
                 f"fixed_k must lie in [k_min={config.k_min}, k_max={config.k_max}], "
@@ -260,139 +262,56 @@ def _validate_config(config: SegmentationConfig) -> None:
     share = config.min_segment_share
     if isinstance(share, bool) or not isinstance(share, int | float) or not 0 <= share < 1:
         raise ValueError(f"min_segment_share must be a number in [0, 1), got {share!r}")
-    _check_int("silhouette_sample_size", config.silhouette_sample_size, 10)
+    check_int("silhouette_sample_size", config.silhouette_sample_size, 10)
     if config.clip_quantiles is not None:
         q = config.clip_quantiles
         ok = len(q) == 2 and all(isinstance(v, int | float) and not isinstance(v, bool) for v in q)
         if not ok or not 0 <= q[0] < q[1] <= 1:
             raise ValueError(f"clip_quantiles must be two numbers 0 <= low < high <= 1 (or none), got {q!r}")
-    _check_int("random_state", config.random_state, 0)
-    _check_int("n_init", config.n_init, 1)
-    _check_int("max_iter", config.max_iter, 1)
-    _check_int("bootstrap_rounds", config.bootstrap_rounds, 0)
-    _check_int("bootstrap_sample_size", config.bootstrap_sample_size, 10)
+    check_int("random_state", config.random_state, 0)
+    check_int("n_init", config.n_init, 1)
+    check_int("max_iter", config.max_iter, 1)
+    check_int("bootstrap_rounds", config.bootstrap_rounds, 0)
+    check_int("bootstrap_sample_size", config.bootstrap_sample_size, 10)
     if not isinstance(config.stability_all_k, bool):
         raise ValueError(f"stability_all_k must be true or false, got {config.stability_all_k!r}")
-    _check_int("minibatch_threshold", config.minibatch_threshold, 1)
-    _check_int("minibatch_batch_size", config.minibatch_batch_size, 1)
-
-
-def _parse_int(key: str, value: object) -> int:
-    if isinstance(value, bool):
-        raise ValueError(f"{key} must be an integer, got {value!r}")
-    if isinstance(value, int | np.integer):
-        return int(value)
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str):
-        text = value.strip()
-        try:
-            return int(text)
-        except ValueError:
-            try:
-                number = float(text)
-            except ValueError:
-                number = math.nan
-            if number.is_integer():
-                return int(number)
-    raise ValueError(f"{key} must be an integer, got {value!r}")
-
-
-def _parse_optional_int(key: str, value: object) -> int | None:
-    if value is None or (isinstance(value, str) and value.strip().lower() in _NONE_WORDS):
-        return None
-    return _parse_int(key, value)
-
-
-def _parse_float(key: str, value: object) -> float:
-    if isinstance(value, bool):
-        raise ValueError(f"{key} must be a number, got {value!r}")
-    try:
-        text = value.strip() if isinstance(value, str) else value
-        number = float(text)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise ValueError(f"{key} must be a number, got {value!r}") from None
-    if not math.isfinite(number):
-        raise ValueError(f"{key} must be a finite number, got {value!r}")
-    return number
-
-
-def _parse_bool(key: str, value: object) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int) and value in (0, 1):
-        return bool(value)
-    if isinstance(value, str):
-        text = value.strip().lower()
-        if text in _TRUE_WORDS:
-            return True
-        if text in _FALSE_WORDS:
-            return False
-    raise ValueError(f"{key} must be true or false, got {value!r}")
-
-
-def _parse_word(key: str, value: object) -> str:
-    if not isinstance(value, str):
-        raise ValueError(f"{key} must be a string, got {value!r}")
-    return value.strip().lower()
-
-
-def _split_list_text(value: str) -> list[str]:
-    """'[a, b]', 'a,b' and "['a', 'b']" all mean the same list (dbt vars are often text)."""
-    text = value.strip().strip("[]()")
-    return [part.strip().strip("'\"").strip() for part in text.split(",") if part.strip()]
+    check_int("minibatch_threshold", config.minibatch_threshold, 1)
+    check_int("minibatch_batch_size", config.minibatch_batch_size, 1)
 
 
 def _parse_features(key: str, value: object) -> tuple[str, ...]:
-    items: list[object]
-    if isinstance(value, str):
-        items = list(_split_list_text(value))
-    elif isinstance(value, Sequence):
-        items = list(value)
-    else:
-        raise ValueError(f"{key} must be a list of feature names, got {value!r}")
-    names: list[str] = []
-    for item in items:
-        if not isinstance(item, str):
-            raise ValueError(f"{key} must contain feature names (strings), got {item!r}")
-        names.append(item.strip().lower())
-    return tuple(names)
+    """Feature names are matched case-insensitively, so they are lower-cased here."""
+    return parse_name_list(key, value, noun="feature names", lowercase=True)
 
 
 def _parse_quantiles(key: str, value: object) -> tuple[float, float] | None:
-    if value is None or value is False:
+    if value is False or means_none(value):
         return None
-    if isinstance(value, str):
-        if value.strip().lower() in _NONE_WORDS:
-            return None
-        parts: list[object] = list(_split_list_text(value))
-    elif isinstance(value, Sequence):
-        parts = list(value)
-    else:
-        raise ValueError(f"{key} must be two quantiles like [0.005, 0.995] or none, got {value!r}")
+    expected = "two quantiles like [0.005, 0.995] or none"
+    parts = parse_list(key, value, expected)
     if len(parts) != 2:
-        raise ValueError(f"{key} must be two quantiles like [0.005, 0.995] or none, got {value!r}")
-    return (_parse_float(key, parts[0]), _parse_float(key, parts[1]))
+        raise ValueError(f"{key} must be {expected}, got {value!r}")
+    return (parse_float(key, parts[0]), parse_float(key, parts[1]))
 
 
-_PARSERS: Final = {
+_PARSERS: Final[Mapping[str, Parser]] = {
     "features": _parse_features,
-    "transform": _parse_word,
-    "scaler": _parse_word,
-    "k_min": _parse_int,
-    "k_max": _parse_int,
-    "fixed_k": _parse_optional_int,
-    "min_segment_share": _parse_float,
-    "silhouette_sample_size": _parse_int,
+    "transform": parse_word,
+    "scaler": parse_word,
+    "k_min": parse_int,
+    "k_max": parse_int,
+    "fixed_k": parse_optional_int,
+    "min_segment_share": parse_float,
+    "silhouette_sample_size": parse_int,
     "clip_quantiles": _parse_quantiles,
-    "random_state": _parse_int,
-    "n_init": _parse_int,
-    "max_iter": _parse_int,
-    "bootstrap_rounds": _parse_int,
-    "bootstrap_sample_size": _parse_int,
-    "stability_all_k": _parse_bool,
-    "minibatch_threshold": _parse_int,
-    "minibatch_batch_size": _parse_int,
+    "random_state": parse_int,
+    "n_init": parse_int,
+    "max_iter": parse_int,
+    "bootstrap_rounds": parse_int,
+    "bootstrap_sample_size": parse_int,
+    "stability_all_k": parse_bool,
+    "minibatch_threshold": parse_int,
+    "minibatch_batch_size": parse_int,
 }
 # A null for these keys is meaningful (no fixed k / no clipping); for the rest it means default.
 _NULLABLE_KEYS: Final = frozenset({"fixed_k", "clip_quantiles"})
@@ -404,20 +323,9 @@ def config_from_mapping(values: Mapping[str, object] | None) -> SegmentationConf
     Unknown keys are rejected (a typo would otherwise be silently ignored); ``None`` means
     "use the default", except for ``fixed_k`` (no fixed k) and ``clip_quantiles`` (no clipping).
     """
-    values = {} if values is None else values
-    if not isinstance(values, Mapping):
-        raise ValueError(f"segmentation settings must be a mapping, got {values!r}")
-    field_names = {f.name for f in fields(SegmentationConfig)}
-    assert field_names == set(_PARSERS), "parser table out of sync with SegmentationConfig"
-    unknown = sorted(str(key) for key in values if key not in field_names)
-    if unknown:
-        raise ValueError(f"unknown segmentation setting(s) {unknown}; allowed: {sorted(_PARSERS)}")
-    kwargs: dict[str, object] = {}
-    for key, raw in values.items():
-        if raw is None and key not in _NULLABLE_KEYS:
-            continue
-        kwargs[key] = _PARSERS[key](key, raw)
-    return SegmentationConfig(**kwargs)  # type: ignore[arg-type]
+    return settings_from_mapping(
+        SegmentationConfig, values, _PARSERS, label="segmentation", nullable=_NULLABLE_KEYS
+    )
 
 
 # --------------------------------------------------------------------------------------------

@@ -78,7 +78,7 @@ import functools
 import math
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Final, ParamSpec, TypeVar
 
 import numpy as np
@@ -105,6 +105,15 @@ from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardSc
 from sklearn.svm import SVC
 from sklearn.tree import DecisionTreeClassifier
 from threadpoolctl import threadpool_limits
+
+from segmentation.dbt_vars import (
+    Parser,
+    as_name_tuple,
+    check_int,
+    parse_int,
+    parse_name_list,
+    settings_from_mapping,
+)
 
 __all__ = [
     "BASELINE_GLOBAL_MEAN",
@@ -250,75 +259,39 @@ class PredictionConfig:
     boosting_max_iter: int = 150
 
     def __post_init__(self) -> None:
-        if isinstance(self.features, str) or not isinstance(self.features, Sequence):
-            raise ValueError(f"features must be a list of column names, got {self.features!r}")
-        object.__setattr__(self, "features", tuple(self.features))
+        object.__setattr__(self, "features", as_name_tuple("features", self.features))
         _validate_config(self)
-
-
-def _check_int(name: str, value: object, minimum: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer):
-        raise ValueError(f"{name} must be an integer, got {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value!r}")
 
 
 def _validate_config(config: PredictionConfig) -> None:
     """Reject settings that would fail obscurely later; messages name the key and value."""
-    _check_int("n_splits", config.n_splits, 2)
-    _check_int("random_state", config.random_state, 0)
-    _check_int("max_training_rows", config.max_training_rows, 10)
-    _check_int("min_training_rows", config.min_training_rows, MIN_CV_ROWS)
-    _check_int("country_min_frequency", config.country_min_frequency, 1)
-    _check_int("knn_neighbors", config.knn_neighbors, 1)
-    _check_int("boosting_max_iter", config.boosting_max_iter, 1)
+    check_int("n_splits", config.n_splits, 2)
+    check_int("random_state", config.random_state, 0)
+    check_int("max_training_rows", config.max_training_rows, 10)
+    check_int("min_training_rows", config.min_training_rows, MIN_CV_ROWS)
+    check_int("country_min_frequency", config.country_min_frequency, 1)
+    check_int("knn_neighbors", config.knn_neighbors, 1)
+    check_int("boosting_max_iter", config.boosting_max_iter, 1)
     try:
         check_features(config.features)
     except ValueError as error:
         raise ValueError(f"features: {error}") from None
 
 
-def _parse_int(key: str, value: object) -> int:
-    if isinstance(value, bool):
-        raise ValueError(f"{key} must be an integer, got {value!r}")
-    if isinstance(value, int | np.integer):
-        return int(value)
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str):
-        text = value.strip()
-        try:
-            number = float(text)
-        except ValueError:
-            number = math.nan
-        if number.is_integer():
-            return int(number)
-    raise ValueError(f"{key} must be an integer, got {value!r}")
-
-
 def _parse_features(key: str, value: object) -> tuple[str, ...]:
-    """'[a, b]', 'a,b' and a real list all mean the same (dbt vars often arrive as text)."""
-    if isinstance(value, str):
-        text = value.strip().strip("[]()")
-        items: list[object] = [p.strip().strip("'\"").strip() for p in text.split(",") if p.strip()]
-    elif isinstance(value, Sequence):
-        items = list(value)
-    else:
-        raise ValueError(f"{key} must be a list of column names, got {value!r}")
-    if not all(isinstance(item, str) for item in items):
-        raise ValueError(f"{key} must contain column names (strings), got {value!r}")
-    return tuple(str(item).strip() for item in items)
+    """Column names are matched exactly (the leakage guard runs on them in the config)."""
+    return parse_name_list(key, value, noun="column names", quote_value=True)
 
 
-_PARSERS: Final[dict[str, Callable[[str, object], object]]] = {
-    "n_splits": _parse_int,
-    "random_state": _parse_int,
-    "max_training_rows": _parse_int,
-    "min_training_rows": _parse_int,
+_PARSERS: Final[Mapping[str, Parser]] = {
+    "n_splits": parse_int,
+    "random_state": parse_int,
+    "max_training_rows": parse_int,
+    "min_training_rows": parse_int,
     "features": _parse_features,
-    "country_min_frequency": _parse_int,
-    "knn_neighbors": _parse_int,
-    "boosting_max_iter": _parse_int,
+    "country_min_frequency": parse_int,
+    "knn_neighbors": parse_int,
+    "boosting_max_iter": parse_int,
 }
 
 
@@ -327,16 +300,7 @@ def config_from_mapping(values: Mapping[str, object] | None) -> PredictionConfig
 
     Unknown keys are rejected (a typo would otherwise be silently ignored).
     """
-    values = {} if values is None else values
-    if not isinstance(values, Mapping):
-        raise ValueError(f"prediction settings must be a mapping, got {values!r}")
-    field_names = {f.name for f in fields(PredictionConfig)}
-    assert field_names == set(_PARSERS), "parser table out of sync with PredictionConfig"
-    unknown = sorted(str(key) for key in values if key not in field_names)
-    if unknown:
-        raise ValueError(f"unknown prediction setting(s) {unknown}; allowed: {sorted(_PARSERS)}")
-    kwargs = {key: _PARSERS[key](key, raw) for key, raw in values.items() if raw is not None}
-    return PredictionConfig(**kwargs)  # type: ignore[arg-type]
+    return settings_from_mapping(PredictionConfig, values, _PARSERS, label="prediction")
 
 
 # --------------------------------------------------------------------------------------------
