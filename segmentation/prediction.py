@@ -919,8 +919,31 @@ def evaluate_models(frame: pd.DataFrame, config: PredictionConfig) -> pd.DataFra
     One row per model x target x metric, on the training customers only, all models scored on
     the same time-ordered folds. ``baseline``/``baseline_value`` hold the best baseline for that
     target and metric, ``is_best`` marks the best candidate (first in table order on ties).
+
+    With fewer than MIN_CV_ROWS training customers (data covering about one year has no customer
+    with a whole observed year after a real first purchase) nothing can be learned honestly: the
+    table comes back empty, with a warning, rather than failing the whole dbt build.
     """
-    return _evaluate_prepared(_prepare_frame(frame, config), config)
+    data = _prepare_frame(frame, config)
+    if not _has_training_set(data):
+        return _empty_metrics()
+    return _evaluate_prepared(data, config)
+
+
+def _has_training_set(data: pd.DataFrame) -> bool:
+    n_train = int(data[SPLIT_COLUMN].sum())
+    if n_train >= MIN_CV_ROWS:
+        return True
+    warnings.warn(
+        f"only {n_train} training customers (is_training = true; need {MIN_CV_ROWS}): the data does "
+        "not cover a full year after enough first purchases, so no new-customer model is trained",
+        stacklevel=3,
+    )
+    return False
+
+
+def _empty_metrics() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=d) for c, d in METRIC_DTYPES.items()})
 
 
 def select_models(metrics: pd.DataFrame) -> dict[str, str]:
@@ -1025,7 +1048,7 @@ def predict_new_customers(
     correctly typed frame without fitting anything.
     """
     data = _prepare_frame(frame, config)
-    if not (~data[SPLIT_COLUMN]).any():
+    if not (~data[SPLIT_COLUMN]).any() or not _has_training_set(data):
         return _empty_predictions()
     if metrics is None:
         metrics = _evaluate_prepared(data, config)

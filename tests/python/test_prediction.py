@@ -281,12 +281,15 @@ def test_too_few_training_customers_uses_baselines_only() -> None:
     np.testing.assert_allclose(predictions["predicted_segment_probability"], 0.5)
 
 
-def test_fewer_than_three_training_customers_raise() -> None:
+def test_fewer_than_three_training_customers_give_empty_tables_and_a_warning() -> None:
+    """A one-year file (UCI Online Retail) has no usable training set; the build must go on."""
     frame = make_frame(n_train=2, n_new=3)
-    with pytest.raises(ValueError, match="at least 3 training customers"):
-        evaluate_models(frame, PredictionConfig())
-    with pytest.raises(ValueError, match="at least 3 training customers"):
-        predict_new_customers(frame, PredictionConfig())
+    with pytest.warns(UserWarning, match="only 2 training customers"):
+        metrics = evaluate_models(frame, PredictionConfig())
+    assert metrics.empty and tuple(metrics.columns) == METRIC_COLUMNS
+    with pytest.warns(UserWarning, match="only 2 training customers"):
+        predictions = predict_new_customers(frame, PredictionConfig())
+    assert predictions.empty and tuple(predictions.columns) == PREDICTION_COLUMNS
 
 
 # --------------------------------------------------------------------------------------------
