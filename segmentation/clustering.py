@@ -1097,18 +1097,8 @@ def fit_centroids(df: pd.DataFrame, config: SegmentationConfig, k: int) -> pd.Da
 # Model 3: scoring from the stored table
 # --------------------------------------------------------------------------------------------
 
-_TABLE_REQUIRED: Final = (
-    "segment_id",
-    "segment_name",
-    "feature_position",
-    "feature",
-    "transform",
-    "clip_low",
-    "clip_high",
-    "scaler_center",
-    "scaler_scale",
-    "centroid_scaled",
-)
+# Everything scoring needs; the descriptive columns after centroid_scaled are optional.
+_TABLE_REQUIRED: Final = CENTROID_COLUMNS[: CENTROID_COLUMNS.index("centroid_scaled") + 1]
 _PARAM_SOURCE: Final = {
     "transform": "transform",
     "clip_low": "clip_low",

@@ -565,17 +565,21 @@ def _log_target(regressor: BaseEstimator) -> TransformedTargetRegressor:
     )
 
 
+def _boosting_settings(config: PredictionConfig) -> dict[str, object]:
+    """Small, regularised trees shared by the boosting regressors and classifier."""
+    return {
+        "learning_rate": 0.05,
+        "max_iter": config.boosting_max_iter,
+        "max_leaf_nodes": 15,
+        "min_samples_leaf": 20,
+        "l2_regularization": 1.0,
+        "early_stopping": False,
+        "random_state": config.random_state,
+    }
+
+
 def _boosting_regressor(config: PredictionConfig, loss: str) -> HistGradientBoostingRegressor:
-    return HistGradientBoostingRegressor(
-        loss=loss,
-        learning_rate=0.05,
-        max_iter=config.boosting_max_iter,
-        max_leaf_nodes=15,
-        min_samples_leaf=20,
-        l2_regularization=1.0,
-        early_stopping=False,
-        random_state=config.random_state,
-    )
+    return HistGradientBoostingRegressor(loss=loss, **_boosting_settings(config))
 
 
 def _baselines(target: str) -> list[Candidate]:
@@ -632,15 +636,7 @@ def _calibrated_svc(config: PredictionConfig) -> CalibratedClassifierCV:
 
 
 def _boosting_classifier(config: PredictionConfig) -> HistGradientBoostingClassifier:
-    return HistGradientBoostingClassifier(
-        learning_rate=0.05,
-        max_iter=config.boosting_max_iter,
-        max_leaf_nodes=15,
-        min_samples_leaf=20,
-        l2_regularization=1.0,
-        early_stopping=False,
-        random_state=config.random_state,
-    )
+    return HistGradientBoostingClassifier(**_boosting_settings(config))
 
 
 def _segment_candidates(config: PredictionConfig) -> list[Candidate]:

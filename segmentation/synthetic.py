@@ -1189,18 +1189,7 @@ def _block_lines(ctx: _Context, block: int, h: _Headers, numbers: np.ndarray, cu
     pieces.append(_Piece(c_inv, prod[src], desc[src], -undo, price[src], j))
 
     # Single-line invoices: discounts, CRUK, stock adjustments, fees, bad debt.
-    for kind in (
-        K_DISCOUNT,
-        K_CRUK,
-        K_ADJ_STOCK,
-        K_FOUND,
-        K_BAD_DEBT,
-        K_SAMPLES,
-        K_BANK,
-        K_AMAZON,
-        K_ADJUST,
-        K_TEST,
-    ):
+    for kind in range(K_DISCOUNT, K_TEST + 1):
         idx = np.flatnonzero(h.kind == kind)
         k = len(idx)
         sign = np.where(h.prefix[idx] == 1, -1, 1)

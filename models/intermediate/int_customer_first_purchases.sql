@@ -4,6 +4,9 @@
 -#}
 {%- set horizon_days = var('prediction_horizon_days') -%}
 {%- set left_censoring_days = var('prediction_left_censoring_days') -%}
+{#- A full year after the first purchase lies inside the data: the training rule, stated once. -#}
+{%- set has_full_horizon = "cast(" ~ dbt.dateadd('day', horizon_days, 'first_invoices.invoice_date')
+    ~ " as date) < snapshot.snapshot_date" -%}
 
 with
 
@@ -115,9 +118,7 @@ final as (
         first_invoices.customer_id,
         first_invoices.invoiced_at as first_invoiced_at,
         first_invoices.invoice_date as first_invoice_date,
-        -- A full year after the first purchase lies inside the data.
-        cast({{ dbt.dateadd('day', horizon_days, 'first_invoices.invoice_date') }} as date)
-        < snapshot.snapshot_date as is_training,
+        {{ has_full_horizon }} as is_training,
         cast(first_invoices.invoice_value as double) as first_invoice_value,
         first_invoices.line_count as first_invoice_lines,
         first_invoices.distinct_products as first_invoice_distinct_products,
@@ -129,17 +130,9 @@ final as (
         cast(extract(isodow from first_invoices.invoiced_at) - 1 as integer) as first_invoice_weekday,
         cast(extract(hour from first_invoices.invoiced_at) as integer) as first_invoice_hour,
         earlier_cancellations.customer_id is not null as had_cancellation_before_first_invoice,
+        case when {{ has_full_horizon }} then next_year_purchases.purchase_count end as next_year_purchase_count,
         case
-            when
-                cast({{ dbt.dateadd('day', horizon_days, 'first_invoices.invoice_date') }} as date)
-                < snapshot.snapshot_date
-                then next_year_purchases.purchase_count
-        end as next_year_purchase_count,
-        case
-            when
-                cast({{ dbt.dateadd('day', horizon_days, 'first_invoices.invoice_date') }} as date)
-                < snapshot.snapshot_date
-                then cast(next_year_purchases.purchase_value as double)
+            when {{ has_full_horizon }} then cast(next_year_purchases.purchase_value as double)
         end as next_year_purchase_value,
         customer_segments.segment_id as final_segment_id,
         customer_segments.segment_name as final_segment_name
