@@ -362,7 +362,13 @@ def _load_feature_frame(
             f"customers frame is missing required column(s) {missing}; it has {list(map(str, df.columns))}"
         )
     if len(df) == 0:
-        raise ValueError("customers frame has no rows; nothing to segment")
+        # Said in the user's terms: an empty mart is a data outcome (every line a cancellation,
+        # a guest line or quarantined), not a code error, and the outcome table says which.
+        raise ValueError(
+            "customers frame has no rows; nothing to segment: no line of the input is a clean "
+            "purchase with a customer id (every line is a cancellation, a guest line or quarantined). "
+            "See transaction_line_outcomes for where the lines went."
+        )
     id_nulls = int(df[ID_COLUMN].isna().sum())
     if id_nulls:
         raise ValueError(f"column '{ID_COLUMN}' has {id_nulls} null value(s)")

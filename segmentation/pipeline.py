@@ -28,10 +28,45 @@ DEFAULT_REPORT_DIR = PROJECT_DIR / "reports"
 LANDING_DIR = PROJECT_DIR / "data" / "landed"
 
 
+# DuckDB's words when another process has the warehouse file open (dbt shows them verbatim).
+LOCK_ERROR_MARKER = "Could not set lock on file"
+EXIT_INPUT_ERROR = 2
+EXIT_WAREHOUSE_LOCKED = 3
+
+
 @dataclass(frozen=True)
 class BuildResult:
     succeeded: bool
     seconds: float
+    output: str = ""
+
+
+def warehouse_lock_conflict(warehouse: Path) -> str | None:
+    """DuckDB's message when another process holds the warehouse file open, else None.
+
+    DuckDB lets one process write a database file at a time; a second `dbt build` on the same file
+    would fail after dbt's start-up with a bare lock error. Opening the file for writing for a moment
+    finds that out first, so the user is told before anything runs and with what to do.
+    """
+    if not warehouse.exists():
+        return None
+    try:
+        duckdb.connect(str(warehouse)).close()
+    except duckdb.IOException as error:
+        if LOCK_ERROR_MARKER.lower() in str(error).lower():
+            return str(error)
+        raise
+    return None
+
+
+def lock_guidance(warehouse: Path, detail: str) -> str:
+    """What to tell the user when the warehouse is locked by another process."""
+    return (
+        f"error: the warehouse {warehouse} is in use by another process, and DuckDB lets only one "
+        "process write a database file at a time. Wait for the other build to finish (or close the "
+        "program holding the file, e.g. a notebook or BI tool), or build into another file with "
+        f"--warehouse OTHER.duckdb. Nothing was changed.\nDuckDB said: {detail}"
+    )
 
 
 def ensure_default_input(path: Path, n_customers: int, seed: int) -> Path:
@@ -57,8 +92,19 @@ def run_dbt_build(prepared: PreparedInput, warehouse: Path, extra_args: Sequence
         args += ["--vars", json.dumps(prepared.dbt_vars)]
     args += list(extra_args)
     started = time.perf_counter()
-    completed = subprocess.run(args, cwd=PROJECT_DIR, env=env, check=False)
-    return BuildResult(succeeded=completed.returncode == 0, seconds=time.perf_counter() - started)
+    # dbt's output is passed through line by line, and kept, so that a known failure (the lock)
+    # can be explained after dbt's own message.
+    lines: list[str] = []
+    with subprocess.Popen(
+        args, cwd=PROJECT_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    ) as process:
+        assert process.stdout is not None
+        for line in process.stdout:
+            sys.stdout.write(line)
+            lines.append(line)
+    return BuildResult(
+        succeeded=process.returncode == 0, seconds=time.perf_counter() - started, output="".join(lines)
+    )
 
 
 def format_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
@@ -151,9 +197,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         prepared = prepare_input(raw_path, LANDING_DIR)
     except InputFileError as error:
         print(f"error: {error}", file=sys.stderr)
-        return 2
+        return EXIT_INPUT_ERROR
+    warehouse = args.warehouse.resolve()
+    conflict = warehouse_lock_conflict(warehouse)
+    if conflict is not None:
+        print(lock_guidance(warehouse, conflict), file=sys.stderr)
+        return EXIT_WAREHOUSE_LOCKED
     print(f"Building on {prepared.path}")
-    build = run_dbt_build(prepared, args.warehouse.resolve())
+    build = run_dbt_build(prepared, warehouse)
+    if not build.succeeded and LOCK_ERROR_MARKER in build.output:
+        # Another build took the file between the check above and dbt opening it.
+        detail = next(line for line in build.output.splitlines() if LOCK_ERROR_MARKER in line)
+        print(lock_guidance(warehouse, detail.strip()), file=sys.stderr)
+        return EXIT_WAREHOUSE_LOCKED
     if not build.succeeded:
         print(
             f"error: dbt build failed after {build.seconds:.1f}s; see the messages above and logs/dbt.log",

@@ -32,8 +32,15 @@
         {%- endfor -%}
         {{ return(placeholder) }}
     {%- endif -%}
-
     {%- set present = adapter.get_columns_in_relation(relation) | map(attribute='name') | list -%}
+    {{ return(resolve_retail_layout_columns(present, relation ~ " (file: " ~ raw_transactions_path() ~ ")")) }}
+{% endmacro %}
+
+
+{#- The same mapping from a list of column names; `where` names the file in the message. The landing
+    hook calls it before the raw view is replaced, so an unknown layout never reaches the warehouse. -#}
+{% macro resolve_retail_layout_columns(present, where) %}
+    {%- set aliases = retail_layout_aliases() -%}
     {%- set present_lower = present | map('lower') | list -%}
     {%- set resolved = {} -%}
     {%- set missing = [] -%}
@@ -52,11 +59,31 @@
     {%- endfor -%}
     {%- if missing -%}
         {{ exceptions.raise_compiler_error(
-            "Unknown raw transaction layout in " ~ relation ~ " (file: " ~ raw_transactions_path()
-            ~ "). Missing required columns: " ~ missing | join('; ')
+            "Unknown raw transaction layout in " ~ where
+            ~ ". Missing required columns: " ~ missing | join('; ')
             ~ ". Columns found: " ~ present | reject('equalto', 'source_row_number') | join(', ')
             ~ ". Add the export's column names to retail_layout_aliases() in macros/landing/retail_layout.sql."
         ) }}
     {%- endif -%}
     {{ return(resolved) }}
 {% endmacro %}
+
+
+{#- A copy of the header line inside the data, as left by concatenating exports with `cat`: its
+    quantity, date and price fields hold column names. Quarantined under its own reason so that it
+    is not mistaken for a line with an unparseable date. -#}
+{% macro is_repeated_header_row(raw_quantity, raw_invoiced_at, raw_unit_price) -%}
+    {%- set aliases = retail_layout_aliases() -%}
+    (
+        lower({{ raw_quantity }}) in ({{ lowered_name_list(aliases['quantity']) }})
+        and lower({{ raw_invoiced_at }}) in ({{ lowered_name_list(aliases['invoiced_at']) }})
+        and lower({{ raw_unit_price }}) in ({{ lowered_name_list(aliases['unit_price']) }})
+    )
+{%- endmacro %}
+
+
+{% macro lowered_name_list(names) -%}
+    {%- for name in names -%}
+        {{ sql_string_literal(name | lower) }}{{ ', ' if not loop.last }}
+    {%- endfor -%}
+{%- endmacro %}
