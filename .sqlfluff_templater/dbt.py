@@ -14,3 +14,7 @@ def datediff(first_date: str, second_date: str, datepart: str) -> str:
 
 def date_trunc(datepart: str, date: str) -> str:
     return f"date_trunc('{datepart}', {date})"
+
+
+def type_string() -> str:
+    return "varchar"

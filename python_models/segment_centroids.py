@@ -1,11 +1,12 @@
 """The fitted KMeans model as data: scaler parameters and centroids, one row per segment x feature."""
 
 from segmentation.clustering import chosen_k, config_from_mapping, fit_centroids
+from segmentation.warehouse import to_pandas
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
     config = config_from_mapping(dbt.config.get("segmentation"))
-    customers = dbt.ref("customers").df()
-    diagnostics = dbt.ref("segment_k_diagnostics").df()
+    customers = to_pandas(dbt.ref("customers"))
+    diagnostics = to_pandas(dbt.ref("segment_k_diagnostics"))
     return fit_centroids(customers, config, chosen_k(diagnostics))

@@ -1,10 +1,11 @@
 """One row per candidate k with every clustering metric, and the k chosen (see segmentation.clustering)."""
 
 from segmentation.clustering import build_k_diagnostics, config_from_mapping
+from segmentation.warehouse import to_pandas
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
     config = config_from_mapping(dbt.config.get("segmentation"))
-    customers = dbt.ref("customers").df()
+    customers = to_pandas(dbt.ref("customers"))
     return build_k_diagnostics(customers, config)

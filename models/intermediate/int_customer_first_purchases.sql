@@ -2,8 +2,8 @@
     One row per identified customer: features of the first purchase invoice only (nothing after
     it), the next-year targets, and whether a full year after the first purchase is observed.
 -#}
-{%- set horizon_days = var('prediction_horizon_days') -%}
-{%- set left_censoring_days = var('prediction_left_censoring_days') -%}
+{%- set horizon_days = integer_var('prediction_horizon_days', 1) -%}
+{%- set left_censoring_days = integer_var('prediction_left_censoring_days', 0) -%}
 {#- A full year after the first purchase lies inside the data: the training rule, stated once. -#}
 {%- set has_full_horizon = "cast(" ~ dbt.dateadd('day', horizon_days, 'first_invoices.invoice_date')
     ~ " as date) < snapshot.snapshot_date" -%}
@@ -127,7 +127,7 @@ final as (
         first_invoices.country as first_invoice_country,
         first_invoices.country = home_country.country as first_invoice_is_home_country,
         cast(extract(month from first_invoices.invoiced_at) as integer) as first_invoice_month,
-        cast(extract(isodow from first_invoices.invoiced_at) - 1 as integer) as first_invoice_weekday,
+        cast({{ iso_day_of_week('first_invoices.invoiced_at') }} - 1 as integer) as first_invoice_weekday,
         cast(extract(hour from first_invoices.invoiced_at) as integer) as first_invoice_hour,
         earlier_cancellations.customer_id is not null as had_cancellation_before_first_invoice,
         case when {{ has_full_horizon }} then next_year_purchases.purchase_count end as next_year_purchase_count,

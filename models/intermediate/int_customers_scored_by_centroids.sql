@@ -39,8 +39,8 @@ feature_values as (
     {%- endfor %}
     {%- if not features %}
     select
-        cast(null as varchar) as customer_id,
-        cast(null as varchar) as feature,
+        cast(null as {{ dbt.type_string() }}) as customer_id,
+        cast(null as {{ dbt.type_string() }}) as feature,
         cast(null as double) as feature_value
     {%- endif %}
 
@@ -90,7 +90,16 @@ squared_distances as (
         scaled_values.customer_id,
         centroids.segment_id,
         centroids.segment_name,
-        sum(power(scaled_values.scaled_value - centroids.centroid_scaled, 2)) as squared_distance
+        -- Added feature by feature in a fixed order: a parallel sum() adds in any order, and the
+        -- last bit of a double then differs between two builds of the same data.
+        {%- for feature in features %}
+        coalesce(max(case when scaled_values.feature = '{{ feature }}'
+            then power(scaled_values.scaled_value - centroids.centroid_scaled, 2) end), 0)
+        {{- ' +' if not loop.last }}
+        {%- endfor %}
+        {%- if not features %}
+        cast(null as double)
+        {%- endif %} as squared_distance
 
     from scaled_values
     inner join centroids

@@ -26,7 +26,8 @@ final as (
         purchase_value,
         purchase_invoices,
         customers,
-        cast(purchase_value / sum(purchase_value) over () as double) as value_share
+        -- In doubles: Spark would divide the decimals and round the share to 6 places.
+        cast(purchase_value as double) / cast(sum(purchase_value) over () as double) as value_share
 
     from by_country
 

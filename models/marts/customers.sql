@@ -62,8 +62,10 @@ recent_invoice_totals as (
     from purchase_invoices
     cross join snapshot
     where
-        cast({{ dbt.dateadd('day', var('recent_purchase_window_days'), 'purchase_invoices.invoice_date') }} as date)
-        >= snapshot.snapshot_date
+        cast(
+            {{ dbt.dateadd('day', integer_var('recent_purchase_window_days', 1), 'purchase_invoices.invoice_date') }}
+            as date
+        ) >= snapshot.snapshot_date
     group by purchase_invoices.customer_id
 
 ),
@@ -104,14 +106,15 @@ final as (
         invoice_totals.first_purchase_date,
         invoice_totals.last_purchase_date,
         snapshot.snapshot_date,
-        {{ dbt.datediff('invoice_totals.last_purchase_date', 'snapshot.snapshot_date', 'day') }}
+        cast({{ dbt.datediff('invoice_totals.last_purchase_date', 'snapshot.snapshot_date', 'day') }} as bigint)
             as recency_days,
         invoice_totals.frequency,
         invoice_totals.monetary,
-        {{ dbt.datediff('invoice_totals.first_purchase_date', 'invoice_totals.last_purchase_date', 'day') }}
-            as tenure_days,
-        cast(invoice_totals.monetary / invoice_totals.frequency as {{ money_type() }})
-            as average_order_value,
+        cast(
+            {{ dbt.datediff('invoice_totals.first_purchase_date', 'invoice_totals.last_purchase_date', 'day') }}
+            as bigint
+        ) as tenure_days,
+        {{ divide_money('invoice_totals.monetary', 'invoice_totals.frequency') }} as average_order_value,
         product_totals.distinct_products,
         invoice_totals.total_units,
         coalesce(recent_invoice_totals.recent_window_frequency, 0) as recent_window_frequency,

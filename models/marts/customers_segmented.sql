@@ -24,7 +24,7 @@ final as (
     select
         customers.customer_id,
         cast(customer_segments.segment_id as integer) as segment_id,
-        cast(customer_segments.segment_name as varchar) as segment_name,
+        cast(customer_segments.segment_name as {{ dbt.type_string() }}) as segment_name,
         cast(customer_segments.distance_to_centroid as double) as distance_to_centroid,
         customer_rfm_segments.rfm_segment,
         customer_rfm_segments.rfm_score,

@@ -10,11 +10,11 @@ metrics as (
 final as (
 
     select
-        cast(model as varchar) as model,
-        cast(target as varchar) as target,
-        cast(metric as varchar) as metric,
+        cast(model as {{ dbt.type_string() }}) as model,
+        cast(target as {{ dbt.type_string() }}) as target,
+        cast(metric as {{ dbt.type_string() }}) as metric,
         cast(value as double) as value,
-        cast(baseline as varchar) as baseline,
+        cast(baseline as {{ dbt.type_string() }}) as baseline,
         cast(baseline_value as double) as baseline_value,
         cast(is_baseline as boolean) as is_baseline,
         cast(is_best as boolean) as is_best,

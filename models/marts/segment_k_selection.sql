@@ -13,7 +13,7 @@ final as (
         cast(k as integer) as k,
         cast(n_customers as bigint) as n_customers,
         cast(n_distinct_profiles as bigint) as n_distinct_profiles,
-        cast(algorithm as varchar) as algorithm,
+        cast(algorithm as {{ dbt.type_string() }}) as algorithm,
         cast(inertia as double) as inertia,
         cast(silhouette as double) as silhouette,
         cast(davies_bouldin as double) as davies_bouldin,
@@ -23,7 +23,7 @@ final as (
         cast(is_elbow as boolean) as is_elbow,
         cast(stability_ari as double) as stability_ari,
         cast(is_chosen as boolean) as is_chosen,
-        cast(choice_reason as varchar) as choice_reason
+        cast(choice_reason as {{ dbt.type_string() }}) as choice_reason
 
     from diagnostics
 

@@ -11,10 +11,10 @@ final as (
 
     select
         cast(segment_id as integer) as segment_id,
-        cast(segment_name as varchar) as segment_name,
+        cast(segment_name as {{ dbt.type_string() }}) as segment_name,
         cast(feature_position as integer) as feature_position,
-        cast(feature as varchar) as feature,
-        cast(transform as varchar) as transform,
+        cast(feature as {{ dbt.type_string() }}) as feature,
+        cast(transform as {{ dbt.type_string() }}) as transform,
         cast(clip_low as double) as clip_low,
         cast(clip_high as double) as clip_high,
         cast(scaler_center as double) as scaler_center,

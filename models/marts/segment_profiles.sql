@@ -45,6 +45,8 @@ totals as (
 
 ),
 
+-- Means and medians are taken of doubles: on decimals DuckDB rounds a median to 4 places and Spark
+-- an average to 8, so the engines would disagree in the last digits.
 profiles as (
 
     select
@@ -52,8 +54,8 @@ profiles as (
         segment_name,
         count(*) as customer_count,
         {%- for feature in profile_features %}
-        cast(avg({{ feature }}) as double) as mean_{{ feature }},
-        cast(median({{ feature }}) as double) as median_{{ feature }},
+        avg(cast({{ feature }} as double)) as mean_{{ feature }},
+        {{ median('cast(' ~ feature ~ ' as double)') }} as median_{{ feature }},
         {%- endfor %}
         sum(monetary) as segment_monetary,
         sum(net_value) as segment_net_value
@@ -76,7 +78,7 @@ final as (
         profiles.median_{{ feature }},
         {%- endfor %}
         profiles.segment_monetary,
-        cast(profiles.segment_monetary / totals.total_monetary as double) as revenue_share,
+        cast(profiles.segment_monetary as double) / cast(totals.total_monetary as double) as revenue_share,
         profiles.segment_net_value
 
     from profiles
