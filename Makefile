@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 INPUT ?=
 
-.PHONY: setup browser run test lint pytest build docs benchmark-segments lock clean
+.PHONY: setup browser run test lint pytest build docs benchmark-segments benchmark lock clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -50,9 +50,57 @@ docs: setup
 benchmark-segments: setup
 	$(BIN)/python benchmarks/segment_model.py --customers $(or $(CUSTOMERS),1000000)
 
+# Not a test: the whole dbt build against a pandas notebook and one DuckDB query, on synthetic logs of
+# SIZES rows (default 1M,20M,200M) and the real file; results in benchmarks/results/pipeline.md.
+benchmark: setup
+	$(BIN)/python benchmarks/pipeline_benchmark.py $(if $(SIZES),--sizes $(SIZES)) $(if $(RUNS),--runs $(RUNS))
+
 lock:
 	(grep "^#" requirements.lock; $(BIN)/python -m pip freeze --exclude-editable) > requirements.lock.new
 	mv requirements.lock.new requirements.lock
 
 clean:
 	rm -rf target logs data/landed reports customer_segmentation.duckdb
+
+# --- Apache Spark (optional): the same project through dbt-spark on a local pyspark (needs Java 17+) ---
+# Its own venv, so the default .venv, `make setup` and `make test` never install Spark.
+SPARK_VENV := .venv-spark
+SPARK_BIN := $(SPARK_VENV)/bin
+SPARK_STAMP := $(SPARK_VENV)/.installed-stamp
+SYNTHETIC := data/synthetic/online_retail_synthetic.csv.gz
+# Both builds of the comparison live here, apart from the default warehouse and target/.
+SPARK_RUN_DIR ?= $(CURDIR)/target/spark-compare
+TRAINED_MODEL := data/trained_model
+
+.PHONY: spark-setup spark-build spark-compare
+
+$(SPARK_STAMP): requirements-spark.lock
+	test -x $(SPARK_BIN)/python || $(PYTHON) -m venv $(SPARK_VENV)
+	$(SPARK_BIN)/python -m pip install --quiet --upgrade pip
+	$(SPARK_BIN)/python -m pip install --quiet -r requirements-spark.lock
+	touch $(SPARK_STAMP)
+
+spark-setup: $(SPARK_STAMP)
+
+# Train on DuckDB (synthetic default, every test), export the trained models as seeds, then build
+# the same project on Spark with every test. Prints both build times.
+spark-build: setup spark-setup
+	test -f $(SYNTHETIC) || $(BIN)/python -m segmentation.synthetic --out $(SYNTHETIC)
+	rm -rf $(SPARK_RUN_DIR) && mkdir -p $(SPARK_RUN_DIR)
+	@start=$$(date +%s); \
+	DBT_DUCKDB_PATH=$(SPARK_RUN_DIR)/duckdb.duckdb DBT_TARGET_PATH=$(SPARK_RUN_DIR)/target-duckdb \
+	DBT_LOG_PATH=$(SPARK_RUN_DIR)/logs-duckdb RETAIL_RAW_PATH=$(SYNTHETIC) \
+		$(BIN)/dbt build --target duckdb || exit 1; \
+	echo "DuckDB build: $$(( $$(date +%s) - start )) s" | tee $(SPARK_RUN_DIR)/build_times.txt
+	$(BIN)/python -m segmentation.export_trained_model --duckdb $(SPARK_RUN_DIR)/duckdb.duckdb --out $(TRAINED_MODEL)
+	@start=$$(date +%s); \
+	DBT_SPARK_WAREHOUSE=$(SPARK_RUN_DIR)/spark-warehouse DBT_TARGET_PATH=$(SPARK_RUN_DIR)/target-spark \
+	DBT_LOG_PATH=$(SPARK_RUN_DIR)/logs-spark RETAIL_RAW_PATH=$(SYNTHETIC) \
+		$(SPARK_BIN)/dbt build --target spark || exit 1; \
+	echo "Spark build: $$(( $$(date +%s) - start )) s" | tee -a $(SPARK_RUN_DIR)/build_times.txt
+
+# spark-build, then every mart of the two builds compared row by row; fails on any difference.
+spark-compare: spark-build
+	$(BIN)/python -m segmentation.compare_warehouses --duckdb $(SPARK_RUN_DIR)/duckdb.duckdb \
+		--spark-warehouse $(SPARK_RUN_DIR)/spark-warehouse
+	@cat $(SPARK_RUN_DIR)/build_times.txt
