@@ -1,3 +1,6 @@
+-- A view: a filter of the classified table, so the lines are stored once, not twice.
+{{ config(materialized='view') }}
+
 with
 
 classified_lines as (

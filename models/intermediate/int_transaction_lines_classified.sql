@@ -1,3 +1,15 @@
+{#- An exact duplicate repeats all eight raw fields (as text, before parsing). -#}
+{%- set duplicate_key_columns = [
+    'invoice_no',
+    'stock_code',
+    'description',
+    'raw_quantity',
+    'raw_invoiced_at',
+    'raw_unit_price',
+    'customer_id',
+    'country',
+] -%}
+
 with
 
 transactions as (
@@ -48,6 +60,52 @@ non_product_stock_codes as (
 
 ),
 
+-- Of the copies of a line, the first in file order is kept.
+-- Finding them by sorting or grouping every line on eight text columns was the slowest step of
+-- the build (20M lines: most of a minute); one hash per line finds the few repeated contents,
+-- and only those lines are then compared field by field, so a hash collision cannot drop a line.
+line_hashes as (
+
+    select hash({{ duplicate_key_columns | join(', ') }}) as line_hash
+    from transactions
+
+),
+
+repeated_line_hashes as (
+
+    select line_hash
+    from line_hashes
+    group by line_hash
+    having count(*) > 1
+
+),
+
+duplicate_candidates as (
+
+    select *
+    from transactions
+    where hash({{ duplicate_key_columns | join(', ') }}) in (
+        select repeated_line_hashes.line_hash from repeated_line_hashes
+    )
+
+),
+
+duplicate_rows as (
+
+    select source_row_number
+    from (
+        select
+            source_row_number,
+            row_number() over (
+                partition by {{ duplicate_key_columns | join(', ') }}
+                order by source_row_number
+            ) as copy_number
+        from duplicate_candidates
+    ) as numbered_copies
+    where copy_number > 1
+
+),
+
 flagged as (
 
     select
@@ -55,23 +113,13 @@ flagged as (
         non_product_stock_codes.stock_code is not null as is_non_product_stock_code,
         {{ is_cancellation_invoice('transactions.invoice_no') }} as is_cancellation,
         {{ is_adjustment_invoice('transactions.invoice_no') }} as is_adjustment,
-        -- An exact duplicate repeats all eight raw fields; the first copy in file order is kept.
-        row_number() over (
-            partition by
-                transactions.invoice_no,
-                transactions.stock_code,
-                transactions.description,
-                transactions.raw_quantity,
-                transactions.raw_invoiced_at,
-                transactions.raw_unit_price,
-                transactions.customer_id,
-                transactions.country
-            order by transactions.source_row_number
-        ) > 1 as is_duplicate_row
+        duplicate_rows.source_row_number is not null as is_duplicate_row
 
     from transactions
     left join non_product_stock_codes
         on transactions.stock_code = non_product_stock_codes.stock_code
+    left join duplicate_rows
+        on transactions.source_row_number = duplicate_rows.source_row_number
 
 ),
 
@@ -81,6 +129,10 @@ classified as (
     select
         flagged.*,
         case
+            when {{ is_repeated_header_row(
+                'flagged.raw_quantity', 'flagged.raw_invoiced_at', 'flagged.raw_unit_price'
+            ) }}
+                then 'repeated_header_row'
             when flagged.invoiced_at is null then 'unparseable_invoice_date'
             when flagged.quantity is null then 'unparseable_quantity'
             when flagged.unit_price is null then 'unparseable_unit_price'

@@ -498,3 +498,15 @@ def test_config_is_frozen() -> None:
     config = PredictionConfig()
     with pytest.raises(dataclasses.FrozenInstanceError):
         config.n_splits = 3  # type: ignore[misc]
+
+
+def test_max_cv_customers_caps_every_model_and_is_deterministic() -> None:
+    frame = make_frame(n_train=480, n_new=20)
+    capped = dataclasses.replace(FAST, max_cv_customers=200)
+    metrics = evaluate_models(frame, capped)
+    assert (metrics["n_train"] == 200).all()
+    pd.testing.assert_frame_equal(metrics, evaluate_models(frame.sample(frac=1, random_state=3), capped))
+    predictions = predict_new_customers(frame, capped, metrics)
+    assert len(predictions) == 20
+    with pytest.raises(ValueError, match="max_cv_customers"):
+        PredictionConfig(max_cv_customers=1)

@@ -1,0 +1,332 @@
+"""Fast tests of the pipeline benchmark harness (benchmarks/pipeline_benchmark.py) and its pandas
+reference: the pure parts (sizes, interval union, outcome classification, medians, ratios, targets)
+and that the pandas notebook and the one-query floor clean and aggregate the same way. No dbt
+build and no big file: the benchmark itself is `make benchmark`, not a test.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import signal
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pandas as pd
+import pytest
+
+from segmentation.synthetic import SyntheticConfig, generate_transactions
+
+BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
+GIB = 1024**3
+
+
+def load(name: str) -> ModuleType:
+    """Import a benchmarks/ script (not a package); registered first, as dataclasses need."""
+    spec = importlib.util.spec_from_file_location(name, BENCHMARKS / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+bench = load("pipeline_benchmark")
+reference = load("pandas_reference")
+
+
+def measurement(outcome: str = "ok", wall: float = 10.0, peak_gib: float = 1.0) -> object:
+    return bench.Measurement(outcome, wall, int(peak_gib * GIB), "")
+
+
+def summary(outcome: str = "ok", wall: float = 10.0, peak_gib: float = 1.0, **details: float) -> object:
+    return bench.Summary(outcome, wall, int(peak_gib * GIB), details, runs=1)
+
+
+def result(requested_rows: int | None, **summaries: object) -> object:
+    dataset = bench.Dataset("d", Path("d.parquet"), requested_rows or 1_067_371, requested_rows)
+    return bench.DatasetResult(dataset, summaries, {})
+
+
+# --- sizes --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "rows"),
+    [("1M", 1_000_000), ("20m", 20_000_000), ("200M", 200_000_000), ("500K", 500_000), ("1.5M", 1_500_000)],
+)
+def test_parse_size(text: str, rows: int) -> None:
+    assert bench.parse_size(text) == rows
+    assert bench.parse_size(str(rows)) == rows
+
+
+@pytest.mark.parametrize("text", ["", "M", "abc", "0", "1.5", "-1M", "inf", "nan"])
+def test_parse_size_rejects_non_sizes(text: str) -> None:
+    with pytest.raises(ValueError, match="size"):
+        bench.parse_size(text)
+
+
+def test_size_label_round_trips() -> None:
+    assert [bench.size_label(n) for n in (1_000_000, 20_000_000, 200_000_000, 500_000, 1_234)] == [
+        "1M",
+        "20M",
+        "200M",
+        "500K",
+        "1234",
+    ]
+
+
+def test_runs_repeat_only_short_sizes() -> None:
+    small, large = (bench.Dataset("d", Path("d"), rows) for rows in (1_000_000, 20_000_000))
+    assert (bench.repeats(small, None), bench.repeats(large, None)) == (3, 1)
+    assert bench.repeats(large, 2) == 2
+
+
+# --- measuring ----------------------------------------------------------------------------------
+
+
+def test_process_tree_walks_every_descendant_once() -> None:
+    children = {1: [2, 3], 2: [4], 3: [4], 4: []}
+    assert sorted(bench.process_tree(1, lambda pid: children[pid])) == [1, 2, 3, 4]
+
+
+def test_tree_rss_of_this_process_is_its_vmrss() -> None:
+    assert bench.tree_rss_bytes(bench.os.getpid()) >= bench.rss_bytes(bench.os.getpid()) > 0
+
+
+def test_memory_total_from_meminfo() -> None:
+    assert bench.memory_total_bytes("MemFree: 1 kB\nMemTotal:  24576000 kB\n") == 24_576_000 * 1024
+
+
+def test_watchdog_kills_for_memory_before_time() -> None:
+    assert bench.over_limit(11, 5.0, budget_bytes=10, timeout_seconds=1.0) == "oom"
+    assert bench.over_limit(9, 5.0, budget_bytes=10, timeout_seconds=1.0) == "timeout"
+    assert bench.over_limit(9, 5.0, budget_bytes=10, timeout_seconds=None) is None
+
+
+@pytest.mark.parametrize(
+    ("returncode", "killed_for", "tail", "outcome"),
+    [
+        (0, None, "", "ok"),
+        (-signal.SIGKILL, "oom", "", "oom"),
+        (-signal.SIGKILL, "timeout", "", "timeout"),
+        (-signal.SIGKILL, None, "", "oom"),  # the kernel's OOM killer
+        (1, None, "Traceback ...\nMemoryError: Unable to allocate 12.0 GiB", "oom"),
+        (2, None, "Runtime Error\n  Out of Memory Error: could not allocate block", "oom"),
+        (1, None, "Compilation Error in model customers", "failed"),
+    ],
+)
+def test_classify_outcome(returncode: int, killed_for: str | None, tail: str, outcome: str) -> None:
+    assert bench.classify_outcome(returncode, killed_for, tail) == outcome
+
+
+def test_measure_reports_a_run_over_budget_as_out_of_memory(tmp_path: Path) -> None:
+    grow = "import time; x = bytearray(200 * 1024 * 1024); time.sleep(30)"
+    measured = bench.measure([sys.executable, "-c", grow], tmp_path / "log", 100 * 1024 * 1024, 20.0)
+    assert measured.outcome == "oom"
+    assert measured.peak_bytes > 100 * 1024 * 1024
+    assert measured.wall_seconds < 10
+
+
+def test_result_line_is_the_last_result() -> None:
+    assert bench.result_line('noise\nRESULT {"customers": 1}\nRESULT {"customers": 2}\n') == {"customers": 2}
+    with pytest.raises(ValueError, match="RESULT"):
+        bench.result_line("no result here")
+
+
+# --- dbt layer times ----------------------------------------------------------------------------
+
+
+def test_union_seconds_does_not_count_overlap_twice() -> None:
+    assert bench.union_seconds([]) == 0
+    assert bench.union_seconds([(0, 10), (5, 15), (20, 25), (21, 22)]) == 20
+    assert bench.union_seconds([(20, 25), (0, 10)]) == 15
+
+
+def timing(start: str, end: str) -> list[dict[str, str]]:
+    return [
+        {
+            "name": "compile",
+            "started_at": f"2026-01-01T00:00:{start}Z",
+            "completed_at": f"2026-01-01T00:00:{start}Z",
+        },
+        {
+            "name": "execute",
+            "started_at": f"2026-01-01T00:00:{start}Z",
+            "completed_at": f"2026-01-01T00:00:{end}Z",
+        },
+    ]
+
+
+def test_layer_seconds_splits_sql_layer_python_models_and_tests() -> None:
+    run_results = {
+        "results": [
+            {"unique_id": "operation.p.hook", "timing": timing("00.000000", "02.000000")},
+            {"unique_id": "model.p.a", "timing": timing("02.000000", "06.000000")},
+            {"unique_id": "test.p.t", "timing": timing("03.000000", "05.000000")},  # other thread
+            {"unique_id": "unit_test.p.a.u", "timing": timing("09.500000", "10.000000")},
+            {"unique_id": "model.p.py", "timing": timing("06.000000", "09.500000")},
+            {"unique_id": "model.p.skipped", "timing": []},
+        ]
+    }
+    manifest = {"nodes": {"model.p.a": {"language": "sql"}, "model.p.py": {"language": "python"}}}
+    assert bench.layer_seconds(run_results, manifest) == pytest.approx(
+        {"sql_seconds": 6.0, "python_seconds": 3.5, "test_seconds": 2.5}
+    )
+
+
+# --- summaries, ratios, agreement, targets -------------------------------------------------------
+
+
+def test_summarize_takes_medians_of_finished_runs() -> None:
+    runs = [
+        bench.Run("dbt", measurement(wall=w, peak_gib=p), {"sql_seconds": s, "customers": 7})
+        for w, p, s in ((10, 1, 4), (30, 3, 5), (12, 2, 9))
+    ]
+    summary_ = bench.summarize(runs)
+    assert (summary_.ok, summary_.wall_seconds, summary_.peak_bytes, summary_.runs) == (True, 12, 2 * GIB, 3)
+    assert summary_.details == {"customers": 7, "sql_seconds": 5}
+
+
+def test_summarize_reports_an_unfinished_run_instead_of_a_median() -> None:
+    runs = [bench.Run("pandas", measurement()), bench.Run("pandas", measurement("oom", 412.4, 20.44))]
+    summary_ = bench.summarize(runs)
+    assert not summary_.ok
+    assert summary_.failure() == "out of memory at 20.4 GiB after 412 s"
+
+
+def test_table_row_ratios_and_unfinished_cells() -> None:
+    row = bench.table_row(
+        result(
+            20_000_000,
+            dbt=summary(wall=20, peak_gib=2, sql_seconds=12, python_seconds=5, customers=100, monetary=1.0),
+            pandas=summary(wall=200, peak_gib=16, customers=100, monetary=1.0),
+            floor=summary("oom", 30, 20),
+        )
+    )
+    cells = dict(zip(bench.TABLE_HEADERS, row, strict=True))
+    assert cells["customers"] == 100
+    assert (cells["project/pandas time"], cells["project/pandas memory"]) == (0.1, 0.12)
+    assert cells["floor wall s"] == "out of memory at 20.0 GiB after 30 s"
+    assert cells["floor peak GiB"] == "oom"
+    assert cells["SQL layer/floor"] == "-"
+
+
+def test_agreement_within_tolerance_and_disagreement() -> None:
+    dbt = summary(customers=100, monetary=1_000_000.0)
+    assert bench.agreement(dbt, summary(customers=100, monetary=1_000_050.0)).startswith("agree")
+    assert bench.agreement(dbt, summary(customers=100, monetary=1_000_200.0)).startswith("DISAGREE")
+    assert bench.agreement(dbt, summary(customers=99, monetary=1_000_000.0)).startswith("DISAGREE")
+    assert bench.agreement(dbt, summary("oom")).startswith("not compared")
+
+
+def test_targets_met_missed_and_lower_bounds() -> None:
+    fast = summary(wall=20, peak_gib=1, sql_seconds=9)
+    results = [
+        result(None, dbt=summary(wall=50), pandas=summary(wall=40)),
+        result(20_000_000, dbt=fast, pandas=summary(wall=150, peak_gib=6), floor=summary(query_seconds=3)),
+        result(200_000_000, dbt=summary(wall=800)),
+    ]
+    assert bench.target_real_not_slower(results).startswith("MISSED")
+    assert bench.target_20m_speed_and_memory(results).startswith("met")
+    assert bench.target_200m_completes(results).startswith("met")
+    assert bench.target_sql_layer_floor(results).startswith("met")
+
+    oom_early = [result(20_000_000, dbt=fast, pandas=summary("oom", 60, 20))]
+    assert bench.target_20m_speed_and_memory(oom_early).startswith("not determined")
+    oom_late = [result(20_000_000, dbt=fast, pandas=summary("oom", 600, 20))]
+    assert bench.target_20m_speed_and_memory(oom_late).startswith("met: at least")
+    assert bench.target_200m_completes([result(200_000_000, dbt=summary("oom", 300, 20))]).startswith(
+        "MISSED"
+    )
+    assert bench.target_200m_completes(oom_late) == "not measured"
+
+
+def test_report_has_the_table_targets_and_agreement() -> None:
+    results = [
+        result(
+            None,
+            dbt=summary(wall=5, customers=3, monetary=9.0),
+            pandas=summary(wall=4, customers=3, monetary=9.0),
+        )
+    ]
+    markdown = bench.report_markdown(results, "THE TABLE", 20 * GIB, ["2 cores"], "THE RUNS")
+    assert "THE TABLE" in markdown and "THE RUNS" in markdown
+    assert "whole build no slower than pandas: **MISSED: dbt build 5.0 s vs pandas 4.0 s**" in markdown
+    assert "pandas vs the dbt customers mart: agree: customers 3 vs 3" in markdown
+    assert "memory budget per run: 20.0 GiB" in markdown
+
+
+# --- the pandas reference and the floor query agree ----------------------------------------------
+
+
+def rules_frame() -> pd.DataFrame:
+    """One line per cleaning rule, for two customers and a guest; purchases are marked in the names."""
+    rows = [
+        ("100", "85123A", 2, 3.0, 1.0),  # purchase of customer 1: 6.0
+        ("100", "85123A", 2, 3.0, 1.0),  # exact duplicate
+        ("101", "22423", 1, 10.0, 1.0),  # second invoice of customer 1: 10.0
+        ("101", "POST", 1, 18.0, 1.0),  # postage (exact code)
+        ("101", "gift_0001_20", 1, 20.0, 1.0),  # gift voucher (prefix, other case)
+        ("A102", "B", 1, -50.0, 1.0),  # bad-debt adjustment
+        ("C103", "22423", -1, 10.0, 1.0),  # cancellation: not a purchase
+        ("C104", "22423", 1, 10.0, 1.0),  # cancellation with a positive quantity
+        ("105", "22423", 1, 0.0, 2.0),  # free line
+        ("106", "22423", 0, 5.0, 2.0),  # zero quantity
+        ("107", "21232", 4, 2.5, 2.0),  # purchase of customer 2: 10.0
+        ("108", "21232", 9, 1.0, None),  # guest: not a customer
+    ]
+    frame = pd.DataFrame(rows, columns=["Invoice", "StockCode", "Quantity", "Price", "Customer ID"])
+    frame["Description"] = "ITEM"
+    frame["Country"] = "United Kingdom"
+    frame["InvoiceDate"] = pd.Timestamp("2011-12-01 10:00") + pd.to_timedelta(range(len(frame)), unit="D")
+    frame.loc[1, "InvoiceDate"] = frame.loc[0, "InvoiceDate"]  # the duplicate repeats every field
+    return frame[reference.COLUMNS]
+
+
+def pandas_totals(path: Path) -> tuple[int, float]:
+    purchases, snapshot = reference.clean(reference.load(path), reference.non_product_codes())
+    features = reference.rfm(purchases, snapshot)
+    return len(features), float(features["monetary"].sum())
+
+
+def floor_totals(path: Path, tmp_path: Path) -> tuple[int, float]:
+    found = bench.floor_query(path, tmp_path / "floor.duckdb")
+    return int(found["customers"]), float(found["monetary"])
+
+
+def test_pandas_reference_and_floor_apply_every_rule(tmp_path: Path) -> None:
+    path = tmp_path / "rules.parquet"
+    rules_frame().to_parquet(path)
+    assert pandas_totals(path) == (2, 26.0)
+    assert floor_totals(path, tmp_path) == (2, 26.0)
+
+
+def test_pandas_reference_and_floor_agree_on_synthetic_data(tmp_path: Path) -> None:
+    path = tmp_path / "synthetic.parquet"
+    generate_transactions(SyntheticConfig(n_customers=400, seed=5)).to_parquet(path)
+    customers, monetary = pandas_totals(path)
+    assert customers > 300
+    floor_customers, floor_monetary = floor_totals(path, tmp_path)
+    assert floor_customers == customers
+    assert floor_monetary == pytest.approx(monetary, rel=1e-9)
+
+
+def test_floor_reads_the_older_uci_csv_layout(tmp_path: Path) -> None:
+    frame = rules_frame().rename(
+        columns={"Invoice": "InvoiceNo", "Price": "UnitPrice", "Customer ID": "CustomerID"}
+    )
+    frame["InvoiceDate"] = frame["InvoiceDate"].dt.strftime("%m/%d/%Y %H:%M")
+    path = tmp_path / "rules.csv"
+    frame.to_csv(path, index=False)
+    assert pandas_totals(path) == (2, 26.0)
+    assert floor_totals(path, tmp_path) == (2, 26.0)
+
+
+def test_pandas_k_search_scores_every_k() -> None:
+    features = pd.DataFrame(
+        {"recency": [1, 2, 300, 310] * 10, "frequency": [9, 8, 1, 1] * 10, "monetary": 5.0}
+    )
+    config = reference.SegmentationConfig(k_max=3)
+    diagnostics = reference.k_search(reference.scale(features), config)
+    assert list(diagnostics["k"]) == [2, 3]
+    assert diagnostics["silhouette"].iloc[0] > 0.9
