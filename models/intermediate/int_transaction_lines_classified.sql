@@ -178,9 +178,11 @@ final as (
         is_adjustment,
         is_non_product_stock_code,
         is_duplicate_row,
-        raw_quantity,
-        raw_invoiced_at,
-        raw_unit_price
+        -- Kept where the parsed value is not the whole story: a clean line's parsed value is exact,
+        -- and storing the text of every line doubled the cost of writing this table at scale.
+        case when exclusion_reason is not null then raw_quantity end as raw_quantity,
+        case when exclusion_reason is not null then raw_invoiced_at end as raw_invoiced_at,
+        case when exclusion_reason is not null then raw_unit_price end as raw_unit_price
 
     from classified
 
