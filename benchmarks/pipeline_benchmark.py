@@ -941,6 +941,23 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return args
 
 
+def write_report(
+    results: Sequence[DatasetResult], budget: int, seed: int, load_before: float, memory_total: int
+) -> str:
+    """Writes pipeline.md and pipeline.png for the datasets done so far; returns the text table."""
+    table = text_table(TABLE_HEADERS, [table_row(r) for r in results])
+    notes = [
+        f"{os.cpu_count()} cores, {memory_total / GIB:.1f} GiB RAM; duckdb {duckdb.__version__}",
+        f"synthetic seed {seed}; finished at {datetime.now().isoformat(timespec='minutes')}",
+        f"1-minute load average at the start {load_before:.1f}, at the end {os.getloadavg()[0]:.1f}",
+    ]
+    markdown = report_markdown(results, table, budget, notes, runs_table(results))
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    (RESULTS_DIR / "pipeline.md").write_text(markdown)
+    write_chart(results, RESULTS_DIR / "pipeline.png")
+    return table
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     if args.floor_only:  # what each floor run's subprocess executes
@@ -952,34 +969,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     memory_total = memory_total_bytes(Path("/proc/meminfo").read_text())
     budget = int(args.memory_budget_gib * GIB) if args.memory_budget_gib else int(0.85 * memory_total)
     pipelines = [name for name in PIPELINES if name not in args.skip.split(",")]
-    datasets = [
-        ensure_synthetic(args.data_dir, parse_size(size), args.seed) for size in args.sizes.split(",") if size
-    ]
+    # The real file first: it is quick, and the largest synthetic size last, where a failure costs least.
+    datasets: list[Dataset] = []
     if args.no_real:
         log("real file skipped (--no-real)")
     elif args.real.exists():
         datasets.append(real_dataset(args.real))
     else:
         log(f"real file {args.real} not found: skipped (give --real PATH)")
+    sizes = sorted(parse_size(size) for size in args.sizes.split(",") if size)
+    datasets += [ensure_synthetic(args.data_dir, rows, args.seed) for rows in sizes]
 
     load_before = os.getloadavg()[0]  # the machine is shared: other work skews the timings
     scratch = args.data_dir / "scratch"
-    results = [
-        benchmark_dataset(dataset, pipelines, repeats(dataset, args.runs), scratch, budget, args.timeout)
-        for dataset in datasets
-    ]
+    results: list[DatasetResult] = []
+    table = "(no dataset)"
+    for dataset in datasets:
+        results.append(
+            benchmark_dataset(dataset, pipelines, repeats(dataset, args.runs), scratch, budget, args.timeout)
+        )
+        # Written after every dataset: a 200M-row round takes long, and what ran before is kept.
+        table = write_report(results, budget, args.seed, load_before, memory_total)
     shutil.rmtree(scratch, ignore_errors=True)
 
-    table = text_table(TABLE_HEADERS, [table_row(r) for r in results])
-    notes = [
-        f"{os.cpu_count()} cores, {memory_total / GIB:.1f} GiB RAM; duckdb {duckdb.__version__}",
-        f"synthetic seed {args.seed}; finished at {datetime.now().isoformat(timespec='minutes')}",
-        f"1-minute load average at the start {load_before:.1f}, at the end {os.getloadavg()[0]:.1f}",
-    ]
-    markdown = report_markdown(results, table, budget, notes, runs_table(results))
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    (RESULTS_DIR / "pipeline.md").write_text(markdown)
-    write_chart(results, RESULTS_DIR / "pipeline.png")
     print(table)
     print("\n".join(target_lines(results)))
     print(f"written: {RESULTS_DIR / 'pipeline.md'}, {RESULTS_DIR / 'pipeline.png'}")
