@@ -45,8 +45,10 @@ totals as (
 
 ),
 
--- Means and medians are taken of doubles: on decimals DuckDB rounds a median to 4 places and Spark
--- an average to 8, so the engines would disagree in the last digits.
+-- Medians are taken of doubles: on decimals DuckDB rounds a median to 4 places. Means divide the
+-- exact sum (the features are integers and decimals) as a double: an average of doubles adds in
+-- whatever order the threads finish, so two builds of the same data differed in the last bit,
+-- and Spark rounds a decimal average to 8 places.
 profiles as (
 
     select
@@ -54,7 +56,7 @@ profiles as (
         segment_name,
         count(*) as customer_count,
         {%- for feature in profile_features %}
-        avg(cast({{ feature }} as double)) as mean_{{ feature }},
+        cast(sum({{ feature }}) as double) / nullif(count({{ feature }}), 0) as mean_{{ feature }},
         {{ median('cast(' ~ feature ~ ' as double)') }} as median_{{ feature }},
         {%- endfor %}
         sum(monetary) as segment_monetary,
