@@ -24,26 +24,17 @@ from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import StandardScaler
 
 from segmentation.clustering import SegmentationConfig
+from segmentation.synthetic import COLUMNS
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 NON_PRODUCT_CODES = PROJECT_DIR / "seeds" / "non_product_stock_codes.csv"
 
-# Online Retail (2011) and Online Retail II (2009-2011) name four columns differently.
+# Online Retail (2011) and Online Retail II (2009-2011) name three columns differently.
 UCI_COLUMNS = {
     "InvoiceNo": "Invoice",
     "UnitPrice": "Price",
     "CustomerID": "Customer ID",
 }
-COLUMNS = [
-    "Invoice",
-    "StockCode",
-    "Description",
-    "Quantity",
-    "InvoiceDate",
-    "Price",
-    "Customer ID",
-    "Country",
-]
 
 
 def load(path: Path) -> pd.DataFrame:
@@ -54,7 +45,7 @@ def load(path: Path) -> pd.DataFrame:
         df = pd.read_csv(
             path, encoding="ISO-8859-1", dtype={"Invoice": str, "InvoiceNo": str, "StockCode": str}
         )
-    df = df.rename(columns=UCI_COLUMNS)[COLUMNS]
+    df = df.rename(columns=UCI_COLUMNS)[list(COLUMNS)]
     df["InvoiceDate"] = pd.to_datetime(df["InvoiceDate"])
     return df
 

@@ -9,6 +9,7 @@
     'customer_id',
     'country',
 ] -%}
+{%- set line_content_hash = 'hash(' ~ duplicate_key_columns | join(', ') ~ ')' -%}
 
 with
 
@@ -64,27 +65,21 @@ non_product_stock_codes as (
 -- Finding them by sorting or grouping every line on eight text columns was the slowest step of
 -- the build (20M lines: most of a minute); one hash per line finds the few repeated contents,
 -- and only those lines are then compared field by field, so a hash collision cannot drop a line.
-line_hashes as (
-
-    select hash({{ duplicate_key_columns | join(', ') }}) as line_hash
-    from transactions
-
-),
-
 repeated_line_hashes as (
 
-    select line_hash
-    from line_hashes
-    group by line_hash
+    select {{ line_content_hash }} as line_hash
+    from transactions
+    group by {{ line_content_hash }}
     having count(*) > 1
 
 ),
 
+-- The hash is computed again rather than stored: keeping it beside every line would copy them all.
 duplicate_candidates as (
 
     select *
     from transactions
-    where hash({{ duplicate_key_columns | join(', ') }}) in (
+    where {{ line_content_hash }} in (
         select repeated_line_hashes.line_hash from repeated_line_hashes
     )
 

@@ -280,7 +280,7 @@ def rules_frame() -> pd.DataFrame:
     frame["Country"] = "United Kingdom"
     frame["InvoiceDate"] = pd.Timestamp("2011-12-01 10:00") + pd.to_timedelta(range(len(frame)), unit="D")
     frame.loc[1, "InvoiceDate"] = frame.loc[0, "InvoiceDate"]  # the duplicate repeats every field
-    return frame[reference.COLUMNS]
+    return frame[list(reference.COLUMNS)]
 
 
 def pandas_totals(path: Path) -> tuple[int, float]:
