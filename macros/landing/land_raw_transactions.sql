@@ -3,9 +3,11 @@
     source('retail', 'transactions'). It runs as an on-run-start hook so that every dbt command
     (build, run, test, docs) sees the same file.
 
-    Every column is landed as text: a bad value in one row (a non-numeric quantity, an odd date)
-    must reach staging and be quarantined with a reason, instead of failing the whole load or being
-    dropped by a CSV sniffer that guessed a numeric type from the first rows.
+    A CSV is landed with every column as text: a bad value in one row (a non-numeric quantity, an
+    odd date) must reach staging and be quarantined with a reason, instead of failing the whole load
+    or being dropped by a CSV sniffer that guessed a numeric type from the first rows. A parquet file
+    keeps its own column types: they were fixed when it was written, so there is nothing to guess,
+    and staging skips the text parsing a typed column does not need (see landed_value_kind).
 
     An analytics engineer whose transactions already sit in a warehouse table sets the var
     `raw_transactions_path` to '' (this hook then does nothing) and points the `retail` source at
@@ -76,10 +78,16 @@
 
     {#- Checked before the view is replaced: a bad file fails here, before any model runs, and the
         warehouse keeps the previous results built from the previous file. -#}
-    {%- set columns = run_query("describe select * from " ~ check_reader).columns[0].values()
-        | reject('equalto', 'file_row_number') | list -%}
+    {%- set described = run_query("describe select * from " ~ check_reader) -%}
+    {%- set columns = described.columns[0].values() | reject('equalto', 'file_row_number') | list -%}
     {%- set layout = resolve_retail_layout_columns(columns, "raw transactions file '" ~ path ~ "'") -%}
-    {%- do check_raw_transaction_lines(check_reader, layout, path, is_csv=lowered.endswith(('.csv', '.csv.gz', '.tsv', '.tsv.gz', '.txt', '.txt.gz'))) -%}
+    {%- set date_type = described.columns[1].values()[described.columns[0].values().index(
+        layout['invoiced_at'] | replace('"', '')
+    )] -%}
+    {%- do check_raw_transaction_lines(
+        check_reader, layout, landed_value_kind(date_type), path,
+        is_csv=lowered.endswith(('.csv', '.csv.gz', '.tsv', '.tsv.gz', '.txt', '.txt.gz'))
+    ) -%}
 
     {#- Must match the `retail` source in models/staging/_retail__sources.yml. -#}
     {%- set source_relation = api.Relation.create(
@@ -89,7 +97,7 @@
     create or replace view {{ source_relation }} as
     select
         cast({{ row_number }} as bigint) as source_row_number,
-        columns(c -> c <> 'file_row_number')::varchar
+        columns(c -> c <> 'file_row_number')
     from {{ reader }};
 {% endmacro %}
 
@@ -184,10 +192,10 @@
     first bad line only, or build "successfully" into empty marts, or fail much later in a Python
     model with no word about the cause.
 #}
-{% macro check_raw_transaction_lines(reader, layout, path, is_csv) %}
+{% macro check_raw_transaction_lines(reader, layout, date_kind, path, is_csv) %}
     {%- set snapshot = snapshot_date_literal() -%}
-    {%- set raw_date = clean_text("cast(" ~ layout['invoiced_at'] ~ " as varchar)") -%}
-    {%- set parsed = parse_invoice_timestamp("cast(" ~ layout['invoiced_at'] ~ " as varchar)") -%}
+    {%- set raw_date = landed_text(layout['invoiced_at'], date_kind) -%}
+    {%- set parsed = parse_invoice_timestamp(layout['invoiced_at'], date_kind) -%}
     {#- One statement list on one cursor: the reader's rejects table is temporary, so it is only
         visible to the connection that scanned the file. -#}
     {%- set query -%}

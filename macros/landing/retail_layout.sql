@@ -37,6 +37,23 @@
 {% endmacro %}
 
 
+{#- The landed kind of each canonical column of `layout` (see landed_value_kind): 'text' for a CSV,
+    the column's own type for a parquet file or a warehouse table. -#}
+{% macro retail_layout_kinds(relation, layout) %}
+    {%- set types = {} -%}
+    {%- if execute -%}
+        {%- for column in adapter.get_columns_in_relation(relation) -%}
+            {%- do types.update({adapter.quote(column.name): column.dtype}) -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {%- set kinds = {} -%}
+    {%- for canonical, quoted_name in layout.items() -%}
+        {%- do kinds.update({canonical: landed_value_kind(types.get(quoted_name))}) -%}
+    {%- endfor -%}
+    {{ return(kinds) }}
+{% endmacro %}
+
+
 {#- The same mapping from a list of column names; `where` names the file in the message. The landing
     hook calls it before the raw view is replaced, so an unknown layout never reaches the warehouse. -#}
 {% macro resolve_retail_layout_columns(present, where) %}

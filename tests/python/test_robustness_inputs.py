@@ -23,6 +23,8 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from segmentation import pipeline
@@ -384,6 +386,68 @@ def snapshot_before_data_case(root: Path) -> DbtCase:
     return DbtCase("snapshot_before_data", STAGE, path, COMMON_VARS, inspect=staged)
 
 
+# The flaws a typed file can hold: a float quantity that is not whole or is NaN, a NaN or infinite
+# price, a missing timestamp, a NaN customer id (a guest), and a typed exact duplicate.
+# (invoice, quantity, invoiced at, price, customer id) -> expected reason (None: clean)
+TYPED_LINES: list[tuple[tuple[str, float, str | None, float, float], str | None]] = [
+    (("489434", 6.0, "2011-03-01 10:00:00", 2.55, 17850.0), None),
+    (("489434", 6.0, "2011-03-01 10:00:00", 2.55, 17850.0), "duplicate_row"),
+    (("489435", 1.5, "2011-03-01 10:00:00", 2.55, 13085.0), "unparseable_quantity"),
+    (("489436", float("nan"), "2011-03-01 10:00:00", 2.55, 13085.0), "unparseable_quantity"),
+    (("489437", 6.0, "2011-03-01 10:00:00", float("nan"), 13085.0), "unparseable_unit_price"),
+    (("489438", 6.0, "2011-03-01 10:00:00", float("inf"), 13085.0), "unparseable_unit_price"),
+    (("489439", 6.0, None, 2.55, 13085.0), "unparseable_invoice_date"),
+    (("489440", 6.0, "2011-03-02 10:00:00", 2.55, float("nan")), None),
+    (("489441", 6.0, "2011-03-03 10:00:00", 0.123456, 13085.0), None),
+]
+
+
+def typed_frame() -> pd.DataFrame:
+    rows = [values for values, _ in TYPED_LINES]
+    frame = pd.DataFrame(rows, columns=["Invoice", "Quantity", "InvoiceDate", "Price", "Customer ID"])
+    frame["InvoiceDate"] = pd.to_datetime(frame["InvoiceDate"])
+    frame.insert(1, "StockCode", "85123A")
+    frame.insert(2, "Description", "WHITE HANGING HEART")
+    frame["Country"] = "United Kingdom"
+    return frame[HEADER]
+
+
+def typed_cases(root: Path) -> list[DbtCase]:
+    """The same lines as a typed parquet file (DOUBLE, TIMESTAMP) and as a CSV of text."""
+    frame = typed_frame()
+    parquet = root / "typed.parquet"
+    # Written column by column so that NaN stays a NaN double (pandas would write it as a null).
+    columns = {
+        name: pa.array(frame[name], type=pa.timestamp("us"), from_pandas=True)
+        if name == "InvoiceDate"
+        else pa.array(frame[name].tolist(), from_pandas=False)
+        for name in HEADER
+    }
+    table = pa.table(columns)
+    pq.write_table(table, parquet)
+    text = frame.astype(object).where(frame.notna(), "")
+    text["InvoiceDate"] = frame["InvoiceDate"].dt.strftime("%Y-%m-%d %H:%M:%S").fillna("")
+    text["Quantity"] = [repr(q) if q == q else "nan" for q in frame["Quantity"]]
+    text["Price"] = [repr(p) if p == p else "nan" for p in frame["Price"]]
+    csv_path = root / "typed_as_text.csv"
+    csv_path.write_bytes(csv_bytes([HEADER, *text.astype(str).values.tolist()]))
+    select = [*BUILD_SELECTED, "+int_transaction_lines_classified exclusion_reasons"]
+
+    def inspect(warehouse: Path) -> dict[str, pd.DataFrame]:
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            return {
+                "landed": con.execute("describe raw.retail_transactions").df(),
+                "lines": con.execute(
+                    "select * from int_transaction_lines_classified order by source_row_number"
+                ).df(),
+            }
+
+    return [
+        DbtCase("typed:parquet", select, parquet, inspect=inspect),
+        DbtCase("typed:csv", select, csv_path, inspect=inspect),
+    ]
+
+
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, DbtCaseResult]:
     root = tmp_path_factory.mktemp("robustness_inputs")
@@ -393,6 +457,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, DbtCaseResult]:
         *segment_dbt_cases(root),
         seed_case(root),
         snapshot_before_data_case(root),
+        *typed_cases(root),
     ]
     results = run_dbt_cases(cases, root / "runs")
 
@@ -622,3 +687,38 @@ def test_empty_stock_code_list_quarantines_no_line_as_non_product(runs: dict[str
     assert "non_product_stock_code" not in set(lines["exclusion_reason"].dropna())
     assert lines.set_index("invoice_no").loc["489450", "line_status"] == "purchase"
     assert len(lines) == 4
+
+
+# --------------------------------------------------------------------------------------------
+# Typed parquet columns
+# --------------------------------------------------------------------------------------------
+
+
+def test_typed_parquet_keeps_its_types_and_quarantines_the_same_lines_as_text(
+    runs: dict[str, DbtCaseResult],
+) -> None:
+    typed, text = runs["typed:parquet"], runs["typed:csv"]
+    assert typed.returncode == 0, typed.output[-3000:]
+    assert text.returncode == 0, text.output[-3000:]
+    landed = typed.inspected["landed"].set_index("column_name")["column_type"]
+    assert [landed["Quantity"], landed["InvoiceDate"], landed["Price"], landed["Customer ID"]] == [
+        "DOUBLE", "TIMESTAMP", "DOUBLE", "DOUBLE",
+    ]  # fmt: skip
+    assert set(text.inspected["landed"]["column_type"]) - {"BIGINT"} == {"VARCHAR"}
+
+    expected = [reason for _, reason in TYPED_LINES]
+    for result in (typed, text):
+        lines = result.inspected["lines"]
+        assert lines["exclusion_reason"].where(lines["exclusion_reason"].notna(), None).tolist() == expected
+    compared = ["line_status", "quantity", "unit_price", "invoiced_at", "customer_id", "is_guest"]
+    pd.testing.assert_frame_equal(typed.inspected["lines"][compared], text.inspected["lines"][compared])
+
+    lines = typed.inspected["lines"].set_index("invoice_no")
+    assert lines.loc["489440", "is_guest"], "a NaN customer id is a guest, not customer 'nan'"
+    assert lines.loc["489434", "customer_id"].tolist() == ["17850", "17850"]
+    assert lines.loc["489441", "customer_id"] == "13085"
+    assert float(lines.loc["489441", "unit_price"]) == 0.1235
+    # The typed value written as text explains the quarantine, NaN included.
+    assert lines.loc["489435", "raw_quantity"] == "1.5"
+    assert lines.loc["489436", "raw_quantity"] == "nan"
+    assert lines.loc["489438", "raw_unit_price"] == "inf"
