@@ -1,21 +1,23 @@
-{#- An exact duplicate repeats all eight raw fields (as text, before parsing). -#}
-{%- set duplicate_key_columns = [
-    'invoice_no',
-    'stock_code',
-    'description',
-    'raw_quantity',
-    'raw_invoiced_at',
-    'raw_unit_price',
-    'customer_id',
-    'country',
-] -%}
-{%- set line_content_hash = 'hash(' ~ duplicate_key_columns | join(', ') ~ ')' -%}
-
 with
 
 transactions as (
 
     select * from {{ ref('stg_retail__transactions') }}
+
+),
+
+-- A second import of the same view: one shared import would make the warehouse hold every parsed
+-- line for the length of the query (at 200M lines it spilled 34 GB to disk); reading the one
+-- column again costs a second or two per 20M lines.
+transaction_stock_codes as (
+
+    select stock_code from {{ ref('stg_retail__transactions') }}
+
+),
+
+duplicate_lines as (
+
+    select source_row_number from {{ ref('int_duplicate_lines') }}
 
 ),
 
@@ -38,7 +40,7 @@ non_product_stock_code_patterns as (
 distinct_stock_codes as (
 
     select distinct stock_code
-    from transactions
+    from transaction_stock_codes
     where stock_code is not null
 
 ),
@@ -61,46 +63,6 @@ non_product_stock_codes as (
 
 ),
 
--- Of the copies of a line, the first in file order is kept.
--- Finding them by sorting or grouping every line on eight text columns was the slowest step of
--- the build (20M lines: most of a minute); one hash per line finds the few repeated contents,
--- and only those lines are then compared field by field, so a hash collision cannot drop a line.
-repeated_line_hashes as (
-
-    select {{ line_content_hash }} as line_hash
-    from transactions
-    group by {{ line_content_hash }}
-    having count(*) > 1
-
-),
-
--- The hash is computed again rather than stored: keeping it beside every line would copy them all.
-duplicate_candidates as (
-
-    select *
-    from transactions
-    where {{ line_content_hash }} in (
-        select repeated_line_hashes.line_hash from repeated_line_hashes
-    )
-
-),
-
-duplicate_rows as (
-
-    select source_row_number
-    from (
-        select
-            source_row_number,
-            row_number() over (
-                partition by {{ duplicate_key_columns | join(', ') }}
-                order by source_row_number
-            ) as copy_number
-        from duplicate_candidates
-    ) as numbered_copies
-    where copy_number > 1
-
-),
-
 flagged as (
 
     select
@@ -108,13 +70,13 @@ flagged as (
         non_product_stock_codes.stock_code is not null as is_non_product_stock_code,
         {{ is_cancellation_invoice('transactions.invoice_no') }} as is_cancellation,
         {{ is_adjustment_invoice('transactions.invoice_no') }} as is_adjustment,
-        duplicate_rows.source_row_number is not null as is_duplicate_row
+        duplicate_lines.source_row_number is not null as is_duplicate_row
 
     from transactions
     left join non_product_stock_codes
         on transactions.stock_code = non_product_stock_codes.stock_code
-    left join duplicate_rows
-        on transactions.source_row_number = duplicate_rows.source_row_number
+    left join duplicate_lines
+        on transactions.source_row_number = duplicate_lines.source_row_number
 
 ),
 
@@ -124,7 +86,9 @@ classified as (
     select
         flagged.*,
         case
-            when {{ is_repeated_header_row(
+            -- A header's date field never parses; asking that first spares writing out every typed
+            -- value of a parquet file as text.
+            when flagged.invoiced_at is null and {{ is_repeated_header_row(
                 'flagged.raw_quantity', 'flagged.raw_invoiced_at', 'flagged.raw_unit_price'
             ) }}
                 then 'repeated_header_row'
