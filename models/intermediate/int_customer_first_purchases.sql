@@ -70,10 +70,13 @@ first_invoices as (
 
 ),
 
-first_invoice_prices as (
+-- Distinct products are counted here, for first invoices only: per invoice for every invoice
+-- it was a third of the time of int_purchase_invoices, for a feature only this model uses.
+first_invoice_products as (
 
     select
         first_invoices.customer_id,
+        count(distinct purchase_lines.stock_code) as distinct_products,
         avg(purchase_lines.unit_price) as mean_unit_price
 
     from first_invoices
@@ -121,9 +124,9 @@ final as (
         {{ has_full_horizon }} as is_training,
         cast(first_invoices.invoice_value as double) as first_invoice_value,
         first_invoices.line_count as first_invoice_lines,
-        first_invoices.distinct_products as first_invoice_distinct_products,
+        first_invoice_products.distinct_products as first_invoice_distinct_products,
         first_invoices.total_units as first_invoice_units,
-        cast(first_invoice_prices.mean_unit_price as double) as first_invoice_mean_unit_price,
+        cast(first_invoice_products.mean_unit_price as double) as first_invoice_mean_unit_price,
         first_invoices.country as first_invoice_country,
         first_invoices.country = home_country.country as first_invoice_is_home_country,
         cast(extract(month from first_invoices.invoiced_at) as integer) as first_invoice_month,
@@ -140,8 +143,8 @@ final as (
     from first_invoices
     cross join snapshot
     cross join home_country
-    inner join first_invoice_prices
-        on first_invoices.customer_id = first_invoice_prices.customer_id
+    inner join first_invoice_products
+        on first_invoices.customer_id = first_invoice_products.customer_id
     inner join next_year_purchases
         on first_invoices.customer_id = next_year_purchases.customer_id
     inner join customer_segments

@@ -18,8 +18,7 @@ final as (
         max(country) as country,
         count(*) as line_count,
         cast(sum(quantity) as bigint) as total_units,
-        sum(line_value) as invoice_value,
-        count(distinct stock_code) as distinct_products
+        sum(line_value) as invoice_value
 
     from purchase_lines
     group by invoice_no

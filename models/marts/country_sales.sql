@@ -1,8 +1,10 @@
 with
 
-purchase_lines as (
+-- Invoices, not lines (see monthly_sales); an invoice's lines share its country
+-- (tests/dbt/assert_one_customer_per_purchase_invoice.sql).
+purchase_invoices as (
 
-    select * from {{ ref('int_purchase_lines') }}
+    select * from {{ ref('int_purchase_invoices') }}
 
 ),
 
@@ -10,11 +12,11 @@ by_country as (
 
     select
         country,
-        sum(line_value) as purchase_value,
-        count(distinct invoice_no) as purchase_invoices,
+        sum(invoice_value) as purchase_value,
+        count(*) as purchase_invoices,
         count(distinct customer_id) as customers
 
-    from purchase_lines
+    from purchase_invoices
     group by country
 
 ),
