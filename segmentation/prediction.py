@@ -62,7 +62,9 @@ Choices (and why):
   refitted on at most ``max_cv_customers`` (10,000) training customers, a seeded draw kept in
   time order: more barely moves the cross-validated scores while the cost keeps growing (20M raw
   lines give ~100k training customers, whose cross-validation took minutes; Online Retail II has
-  about 3,000, so it is unaffected).
+  about 3,000, so it is unaffected). SVC predicts in time proportional to customers x support
+  vectors: above ``max_kernel_predictions`` (200,000) customers to predict it is not a candidate
+  (200M raw lines leave 820,000 new customers, whose SVC predictions took 160 s).
 * **Small data.** Fewer than 3 training customers: ``ValueError`` (no time split possible).
   The number of folds is reduced so every scored block holds about 5 customers or more
   (never below 2 folds); ``n_folds`` says how many were used. Below ``min_training_rows``
@@ -251,6 +253,7 @@ class PredictionConfig:
 
     ``max_training_rows`` caps the rows SVC and kNN are trained on (seeded subsample);
     ``max_cv_customers`` caps the training customers every model sees (seeded subsample);
+    ``max_kernel_predictions``: above this many customers to predict, SVC is not a candidate;
     ``min_training_rows`` is the size below which only baselines are evaluated and used.
     """
 
@@ -258,6 +261,7 @@ class PredictionConfig:
     random_state: int = 42
     max_training_rows: int = 2500
     max_cv_customers: int = 10_000
+    max_kernel_predictions: int = 200_000
     min_training_rows: int = 20
     features: tuple[str, ...] = FEATURES
     country_min_frequency: int = 10
@@ -275,6 +279,7 @@ def _validate_config(config: PredictionConfig) -> None:
     check_int("random_state", config.random_state, 0)
     check_int("max_training_rows", config.max_training_rows, 10)
     check_int("max_cv_customers", config.max_cv_customers, MIN_CV_ROWS)
+    check_int("max_kernel_predictions", config.max_kernel_predictions, 0)
     check_int("min_training_rows", config.min_training_rows, MIN_CV_ROWS)
     check_int("country_min_frequency", config.country_min_frequency, 1)
     check_int("knn_neighbors", config.knn_neighbors, 1)
@@ -295,6 +300,7 @@ _PARSERS: Final[Mapping[str, Parser]] = {
     "random_state": parse_int,
     "max_training_rows": parse_int,
     "max_cv_customers": parse_int,
+    "max_kernel_predictions": parse_int,
     "min_training_rows": parse_int,
     "features": _parse_features,
     "country_min_frequency": parse_int,
@@ -649,18 +655,21 @@ def _boosting_classifier(config: PredictionConfig) -> HistGradientBoostingClassi
     return HistGradientBoostingClassifier(**_boosting_settings(config))
 
 
-def _segment_candidates(config: PredictionConfig) -> list[Candidate]:
+def _segment_candidates(config: PredictionConfig, n_predict: int = 0) -> list[Candidate]:
+    """``n_predict``: customers the chosen model will predict; too many leave SVC out."""
     cols = config.features
     seed = config.random_state
+    svc = Candidate(
+        "svc",
+        lambda n: _calibrated_svc(config),
+        cols,
+        subsample=True,
+        min_class_count=SVC_CALIBRATION_FOLDS,
+    )
+    kernel = [svc] if n_predict <= config.max_kernel_predictions else []
     return [
         Candidate("logistic_regression", lambda n: LogisticRegression(max_iter=1000), cols),
-        Candidate(
-            "svc",
-            lambda n: _calibrated_svc(config),
-            cols,
-            subsample=True,
-            min_class_count=SVC_CALIBRATION_FOLDS,
-        ),
+        *kernel,
         Candidate(
             "decision_tree",
             lambda n: DecisionTreeClassifier(max_depth=6, min_samples_leaf=20, random_state=seed),
@@ -676,25 +685,27 @@ def _segment_candidates(config: PredictionConfig) -> list[Candidate]:
     ]
 
 
-_CANDIDATE_BUILDERS: Final[dict[str, Callable[[PredictionConfig], list[Candidate]]]] = {
-    COUNT_TARGET: _count_candidates,
-    VALUE_TARGET: _value_candidates,
+_CANDIDATE_BUILDERS: Final[dict[str, Callable[[PredictionConfig, int], list[Candidate]]]] = {
+    COUNT_TARGET: lambda config, n_predict: _count_candidates(config),
+    VALUE_TARGET: lambda config, n_predict: _value_candidates(config),
     SEGMENT_TARGET: _segment_candidates,
 }
 
 
-def _models_for(target: str, training: pd.DataFrame, config: PredictionConfig) -> list[Candidate]:
+def _models_for(
+    target: str, training: pd.DataFrame, config: PredictionConfig, n_predict: int = 0
+) -> list[Candidate]:
     """Baselines always; candidates only with enough customers and (segment) 2+ classes."""
     models = _baselines(target)
     if len(training) < config.min_training_rows:
         return models
     if target == SEGMENT_TARGET and training[SEGMENT_TARGET].nunique() < 2:
         return models
-    return models + _CANDIDATE_BUILDERS[target](config)
+    return models + _CANDIDATE_BUILDERS[target](config, n_predict)
 
 
 def _candidate_named(target: str, name: str, config: PredictionConfig) -> Candidate:
-    for candidate in _baselines(target) + _CANDIDATE_BUILDERS[target](config):
+    for candidate in _baselines(target) + _CANDIDATE_BUILDERS[target](config, 0):
         if candidate.name == name:
             return candidate
     raise ValueError(f"unknown model {name!r} for target {target!r}")
@@ -847,14 +858,14 @@ def _out_of_fold(
 
 
 def _evaluate_target(
-    target: str, training: pd.DataFrame, folds: list[_Fold], config: PredictionConfig
+    target: str, training: pd.DataFrame, folds: list[_Fold], config: PredictionConfig, n_predict: int
 ) -> list[dict[str, object]]:
     """Long rows (model, target, metric, value, is_baseline) for every model of one target."""
     y = _target_values(training, target)
     scored = y[np.concatenate([fold.test for fold in folds])]
     classify = target == SEGMENT_TARGET
     rows: list[dict[str, object]] = []
-    for candidate in _models_for(target, training, config):
+    for candidate in _models_for(target, training, config, n_predict):
         predicted = _out_of_fold(candidate, y, folds, classify, config)
         if classify:
             scores = classification_metrics(scored, predicted)
@@ -915,7 +926,8 @@ def _typed(table: pd.DataFrame, dtypes: Mapping[str, str]) -> pd.DataFrame:
 def _evaluate_prepared(data: pd.DataFrame, config: PredictionConfig) -> pd.DataFrame:
     training = _training_rows(data, config)
     folds = _prepare_folds(training, time_series_folds(training[TIME_COLUMN], config.n_splits), config)
-    rows = [row for target in TARGETS for row in _evaluate_target(target, training, folds, config)]
+    n_predict = int((~data[SPLIT_COLUMN]).sum())
+    rows = [row for target in TARGETS for row in _evaluate_target(target, training, folds, config, n_predict)]
     return _annotate(rows, n_train=len(training), n_folds=len(folds))
 
 

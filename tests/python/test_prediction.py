@@ -510,3 +510,16 @@ def test_max_cv_customers_caps_every_model_and_is_deterministic() -> None:
     assert len(predictions) == 20
     with pytest.raises(ValueError, match="max_cv_customers"):
         PredictionConfig(max_cv_customers=1)
+
+
+def test_svc_is_left_out_above_max_kernel_predictions() -> None:
+    frame = make_frame(n_train=200, n_new=30)
+    segment_models = lambda metrics: set(metrics.loc[metrics["target"] == "final_segment_id", "model"])  # noqa: E731
+    assert "svc" in segment_models(evaluate_models(frame, FAST))
+    limited = dataclasses.replace(FAST, max_kernel_predictions=29)
+    metrics = evaluate_models(frame, limited)
+    assert "svc" not in segment_models(metrics), "30 customers to predict is above the limit of 29"
+    predictions = predict_new_customers(frame, limited, metrics)
+    assert len(predictions) == 30 and (predictions["segment_model"] != "svc").all()
+    with pytest.raises(ValueError, match="max_kernel_predictions"):
+        PredictionConfig(max_kernel_predictions=-1)
