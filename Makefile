@@ -34,7 +34,7 @@ lint: setup
 	$(BIN)/sqlfluff lint models tests/dbt analyses
 
 pytest: setup browser
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --durations=15
 
 test: lint pytest
 

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pytest
 
-from tests.python.conftest import shared_file
+from tests.python.conftest import SHARED_DATA_DIR, DbtCase, DbtCaseResult, run_dbt_cases, shared_file
 
 pytestmark = [pytest.mark.integration, pytest.mark.real_data]
 
@@ -95,19 +96,45 @@ def expected_customers(raw: pd.DataFrame) -> pd.DataFrame:
     return per_customer
 
 
-@pytest.mark.parametrize(
-    "file_name",
-    ["online_retail_II.parquet", "online_retail_II.csv.gz", "online_retail.parquet", "online_retail.csv.gz"],
-)
-def test_customer_mart_matches_independent_computation(dbt_build, file_name: str) -> None:
+REAL_FILES = [
+    "online_retail_II.parquet",
+    "online_retail_II.csv.gz",
+    "online_retail.parquet",
+    "online_retail.csv.gz",
+]
+
+
+def built_tables(warehouse: Path) -> dict[str, object]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return {
+            "outcome_lines": con.execute(
+                "select sum(line_count)::bigint from transaction_line_outcomes"
+            ).fetchone()[0],
+            "customers": con.execute("select * from customers").df(),
+        }
+
+
+@pytest.fixture(scope="module")
+def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, DbtCaseResult]:
+    """The whole build (every dbt test included) of each real file present, two at a time."""
+    present = [name for name in REAL_FILES if (SHARED_DATA_DIR / name).exists()]
+    cases = [DbtCase(name, ["build"], SHARED_DATA_DIR / name, inspect=built_tables) for name in present]
+    return run_dbt_cases(cases, tmp_path_factory.mktemp("real_data"))
+
+
+@pytest.mark.parametrize("file_name", REAL_FILES)
+def test_customer_mart_matches_independent_computation(
+    builds: dict[str, DbtCaseResult], file_name: str
+) -> None:
     raw_path = shared_file(file_name)
-    con = dbt_build(raw_path)
+    build = builds[file_name]
+    assert build.returncode == 0, f"dbt build failed:\n{build.output[-6000:]}"
     raw = read_raw(raw_path)
 
-    outcome_lines = con.execute("select sum(line_count)::bigint from transaction_line_outcomes").fetchone()[0]
+    outcome_lines = build.inspected["outcome_lines"]
     assert outcome_lines == len(raw), "every raw line must be accounted for"
 
-    mart = con.execute("select * from customers").df().set_index("customer_id").sort_index()
+    mart = build.inspected["customers"].set_index("customer_id").sort_index()
     expected = expected_customers(raw).sort_index()
     assert list(mart.index) == list(expected.index), "customer sets differ"
 
