@@ -37,25 +37,23 @@
 {%- endmacro %}
 
 
+{#- The column as a text expression: itself when it landed as text, else written out as text. -#}
+{% macro as_text(column, kind) -%}
+    {{- column if kind == 'text' else 'cast(' ~ column ~ ' as ' ~ dbt.type_string() ~ ')' -}}
+{%- endmacro %}
+
+
 {#- A text field (invoice number, stock code, description, country) as cleaned text, whatever type
     it landed as. -#}
 {% macro parse_text(column, kind='text') -%}
-    {%- if kind == 'text' -%}
-        {{ clean_text(column) }}
-    {%- else -%}
-        {{ clean_text('cast(' ~ column ~ ' as ' ~ dbt.type_string() ~ ')') }}
-    {%- endif -%}
+    {{ clean_text(as_text(column, kind)) }}
 {%- endmacro %}
 
 
 {#- The value as it arrived, as text, to explain a quarantined line: trimmed text from a CSV, the
     typed value written out otherwise (a NaN price shows as 'nan'). -#}
 {% macro landed_text(column, kind='text') -%}
-    {%- if kind == 'text' -%}
-        {{ clean_text(column) }}
-    {%- else -%}
-        cast({{ column }} as {{ dbt.type_string() }})
-    {%- endif -%}
+    {{ clean_text(column) if kind == 'text' else as_text(column, kind) }}
 {%- endmacro %}
 
 
@@ -64,10 +62,9 @@
     {%- if kind in ['timestamp', 'date'] -%}
         cast({{ column }} as timestamp)
     {%- else -%}
-        {%- set text = column if kind == 'text' else 'cast(' ~ column ~ ' as ' ~ dbt.type_string() ~ ')' -%}
     coalesce(
-        {{ try_cast_iso_timestamp(clean_text(text)) }},
-        {{ try_parse_timestamp(clean_text(text), raw_date_formats()) }}
+        {{ try_cast_iso_timestamp(clean_text(as_text(column, kind))) }},
+        {{ try_parse_timestamp(clean_text(as_text(column, kind)), raw_date_formats()) }}
     )
     {%- endif -%}
 {%- endmacro %}
@@ -77,7 +74,7 @@
     A whole float is converted directly; anything else (text, NaN, a fraction) goes the text route. -#}
 {% macro normalize_customer_id(column, kind='text') -%}
     {%- if kind == 'integer' -%}
-        cast({{ column }} as {{ dbt.type_string() }})
+        {{ as_text(column, kind) }}
     {%- elif kind == 'text' -%}
         {{ regexp_replace_all(clean_text(column), '[.]0+$', '') }}
     {%- else -%}
@@ -86,7 +83,7 @@
                 when {{ column }} = floor({{ column }})
                     then cast({{ try_cast_as(column, 'bigint') }} as {{ dbt.type_string() }})
             end,
-            {{ regexp_replace_all(clean_text('cast(' ~ column ~ ' as ' ~ dbt.type_string() ~ ')'), '[.]0+$', '') }}
+            {{ normalize_customer_id(as_text(column, kind)) }}
         )
     {%- endif -%}
 {%- endmacro %}

@@ -81,11 +81,11 @@
     {%- set described = run_query("describe select * from " ~ check_reader) -%}
     {%- set columns = described.columns[0].values() | reject('equalto', 'file_row_number') | list -%}
     {%- set layout = resolve_retail_layout_columns(columns, "raw transactions file '" ~ path ~ "'") -%}
-    {%- set date_type = described.columns[1].values()[described.columns[0].values().index(
-        layout['invoiced_at'] | replace('"', '')
-    )] -%}
+    {%- set kinds = retail_layout_kinds_of_types(
+        dict(zip(described.columns[0].values(), described.columns[1].values())), layout
+    ) -%}
     {%- do check_raw_transaction_lines(
-        check_reader, layout, landed_value_kind(date_type), path,
+        check_reader, layout, kinds['invoiced_at'], path,
         is_csv=lowered.endswith(('.csv', '.csv.gz', '.tsv', '.tsv.gz', '.txt', '.txt.gz'))
     ) -%}
 

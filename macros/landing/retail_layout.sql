@@ -43,12 +43,22 @@
     {%- set types = {} -%}
     {%- if execute -%}
         {%- for column in adapter.get_columns_in_relation(relation) -%}
-            {%- do types.update({adapter.quote(column.name): column.dtype}) -%}
+            {%- do types.update({column.name: column.dtype}) -%}
         {%- endfor -%}
     {%- endif -%}
+    {{ return(retail_layout_kinds_of_types(types, layout)) }}
+{% endmacro %}
+
+
+{#- The same from {column name: type name}; the landing hook has them from the file itself. -#}
+{% macro retail_layout_kinds_of_types(types, layout) %}
+    {%- set quoted_types = {} -%}
+    {%- for name, data_type in types.items() -%}
+        {%- do quoted_types.update({adapter.quote(name): data_type}) -%}
+    {%- endfor -%}
     {%- set kinds = {} -%}
     {%- for canonical, quoted_name in layout.items() -%}
-        {%- do kinds.update({canonical: landed_value_kind(types.get(quoted_name))}) -%}
+        {%- do kinds.update({canonical: landed_value_kind(quoted_types.get(quoted_name))}) -%}
     {%- endfor -%}
     {{ return(kinds) }}
 {% endmacro %}
