@@ -334,9 +334,14 @@ def test_bad_segmentation_var_fails_the_model_and_keeps_its_table(faults: FaultR
 
 def test_build_killed_in_a_python_model_leaves_previous_results_readable(faults: FaultRuns) -> None:
     assert faults.killed_in == "segment_k_diagnostics"
+    # A kill between dbt's swap of a table built on the other thread and its cleanup can leave
+    # name__dbt_backup beside the intact table name; the next build removes it (test below).
+    assert all(name.endswith("__dbt_backup") for name in faults.leftovers_after_kill)
+    after_kill = {n: t for n, t in faults.after_kill.items() if n not in faults.leftovers_after_kill}
+    assert all(name.removesuffix("__dbt_backup") in after_kill for name in faults.leftovers_after_kill)
     # The killed build had rebuilt the SQL models from the same file, so every table, SQL or
     # Python, still holds exactly what the first build left.
-    assert_same_tables(faults.after_first, faults.after_kill)
+    assert_same_tables(faults.after_first, after_kill)
 
 
 def test_build_after_a_kill_completes_and_cleans_up(faults: FaultRuns) -> None:
