@@ -29,8 +29,8 @@ run: setup
 	$(BIN)/python -m segmentation.pipeline $(if $(INPUT),--input "$(INPUT)")
 
 lint: setup
-	$(BIN)/ruff check segmentation python_models tests
-	$(BIN)/ruff format --check segmentation python_models tests
+	$(BIN)/ruff check segmentation models/segmentation/python tests benchmarks
+	$(BIN)/ruff format --check segmentation models/segmentation/python tests benchmarks
 	$(BIN)/sqlfluff lint models tests/dbt analyses
 
 pytest: setup browser

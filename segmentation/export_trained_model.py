@@ -7,10 +7,10 @@ the centroids with their scaler parameters, and the new-customer models' evaluat
 SQL model int_customers_scored_by_centroids assigns every customer from those seeds.
 
 Each table becomes the seed ``<out>/trained_<table>.csv``, plus one properties file that types
-every column and enables the seeds on Spark only, where models/scoring/ puts each back under the
-Python model's name. Elsewhere the Python models themselves run, so a DuckDB build never reads a
-stale export. Floats are written with Python's shortest round-trip
-repr, so the warehouse reads back exactly the doubles DuckDB holds.
+every column and enables the seeds on Spark only, where models/segmentation/spark_stand_ins/ puts
+each back under the Python model's name. Elsewhere the Python models themselves run, so a DuckDB
+build never reads a stale export. Floats are written with Python's shortest round-trip repr, so the
+warehouse reads back exactly the doubles DuckDB holds.
 
     python -m segmentation.export_trained_model --duckdb customer_segmentation.duckdb
 """

@@ -89,7 +89,7 @@
         is_csv=lowered.endswith(('.csv', '.csv.gz', '.tsv', '.tsv.gz', '.txt', '.txt.gz'))
     ) -%}
 
-    {#- Must match the `retail` source in models/staging/_retail__sources.yml. -#}
+    {#- Must match the `retail` source in models/staging/retail/_retail__sources.yml. -#}
     {%- set source_relation = api.Relation.create(
         database=target.database, schema='raw', identifier='retail_transactions'
     ) -%}

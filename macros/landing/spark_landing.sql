@@ -55,7 +55,7 @@
     ) -%}
     {%- set columns = run_query("select * from " ~ file_view ~ " limit 0").column_names -%}
 
-    {#- Must match the `retail` source in models/staging/_retail__sources.yml. -#}
+    {#- Must match the `retail` source in models/staging/retail/_retail__sources.yml. -#}
     {%- set source_relation = api.Relation.create(schema='raw', identifier='retail_transactions') -%}
     {%- do run_query("create schema if not exists " ~ source_relation.schema) -%}
     {%- do run_query("drop table if exists " ~ source_relation) -%}

@@ -2,7 +2,7 @@ with
 
 customers as (
 
-    select * from {{ ref('customers') }}
+    select * from {{ ref('int_customer_features') }}
 
 ),
 

@@ -353,7 +353,7 @@ def segment_dbt_cases(root: Path) -> list[DbtCase]:
 def empty_seed_project(root: Path) -> Path:
     """A copy of the project whose non-product stock code list is empty (its header only)."""
     project = root / "project_empty_seed"
-    for folder in ["models", "python_models", "macros", "seeds", "tests/dbt", "analyses"]:
+    for folder in ["models", "macros", "seeds", "tests/dbt", "analyses"]:
         shutil.copytree(PROJECT_DIR / folder, project / folder)
     for name in ["dbt_project.yml", "profiles.yml"]:
         shutil.copy(PROJECT_DIR / name, project / name)

@@ -1,3 +1,3 @@
--- Stands in for python_models/segment_centroids.py where Python models cannot run: the table a
+-- Stands in for models/segmentation/python/segment_centroids.py where Python models cannot run: the table a
 -- DuckDB build trained, exported as seed trained_segment_centroids (see customer_segments.sql here).
 select * from {{ ref('trained_segment_centroids') }}

@@ -15,7 +15,7 @@ with
 
 customers as (
 
-    select * from {{ ref('customers') }}
+    select * from {{ ref('int_customer_features') }}
 
 ),
 

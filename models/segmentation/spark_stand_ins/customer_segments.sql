@@ -1,15 +1,15 @@
 {#-
     Where the Python models cannot run (dbt-spark outside Databricks), this model stands in for
-    python_models/customer_segments.py under the same name, so every model, test and unit test that
+    models/segmentation/python/customer_segments.py under the same name, so every model, test and unit test that
     reads ref('customer_segments') works unchanged: each customer scored in SQL against the KMeans
     model trained elsewhere (seed segment_centroids, exported by a DuckDB run). The columns and their
-    documentation are the Python model's (python_models/_python_models__models.yml).
+    documentation are the Python model's (models/segmentation/_segmentation__models.yml).
 -#}
 with
 
 customers as (
 
-    select * from {{ ref('customers') }}
+    select * from {{ ref('int_customer_features') }}
 
 ),
 

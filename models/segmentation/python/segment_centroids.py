@@ -7,6 +7,6 @@ from segmentation.warehouse import to_pandas
 def model(dbt, session):
     dbt.config(materialized="table")
     config = config_from_mapping(dbt.config.get("segmentation"))
-    customers = to_pandas(dbt.ref("customers"))
+    customers = to_pandas(dbt.ref("int_customer_features"))
     diagnostics = to_pandas(dbt.ref("segment_k_diagnostics"))
     return fit_centroids(customers, config, chosen_k(diagnostics))
