@@ -43,7 +43,7 @@ import math
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Final, ParamSpec, TypeVar
+from typing import Final, Literal, ParamSpec, TypeVar, get_args
 
 import numpy as np
 import pandas as pd
@@ -57,24 +57,9 @@ from sklearn.metrics import (
 )
 from threadpoolctl import threadpool_limits
 
-from segmentation.dbt_vars import (
-    Parser,
-    as_name_tuple,
-    as_tuple,
-    check_int,
-    means_none,
-    parse_bool,
-    parse_float,
-    parse_int,
-    parse_list,
-    parse_name_list,
-    parse_optional_int,
-    parse_word,
-    settings_from_mapping,
-)
+from segmentation.dbt_vars import check_fields, setting, settings_from_mapping
 
 __all__ = [
-    "ALLOWED_FEATURES",
     "ASSIGNMENT_COLUMNS",
     "CENTROID_COLUMNS",
     "DIAGNOSTIC_COLUMNS",
@@ -102,38 +87,18 @@ __all__ = [
 # --------------------------------------------------------------------------------------------
 
 ID_COLUMN: Final = "customer_id"
-ALLOWED_FEATURES: Final = (
+Feature = Literal[
     "recency_days",
     "frequency",
     "monetary",
     "tenure_days",
     "average_order_value",
     "distinct_products",
-)
-DEFAULT_FEATURES: Final = ("recency_days", "frequency", "monetary")
-TRANSFORMS: Final = ("log1p", "none")
-SCALERS: Final = ("standard", "robust")
+]
+Transform = Literal["log1p", "none"]
+TRANSFORMS: Final = get_args(Transform)
+Scaler = Literal["standard", "robust"]
 
-DEFAULT_TRANSFORM: Final = "log1p"
-DEFAULT_SCALER: Final = "standard"
-DEFAULT_K_MIN: Final = 2
-DEFAULT_K_MAX: Final = 10
-DEFAULT_MIN_SEGMENT_SHARE: Final = 0.02
-# Silhouette is O(n^2); above this many customers it is computed on a seeded sample.
-DEFAULT_SILHOUETTE_SAMPLE_SIZE: Final = 20_000
-# Winsorise each transformed feature to these quantiles before scaling (None = off).
-DEFAULT_CLIP_QUANTILES: Final = (0.005, 0.995)
-DEFAULT_RANDOM_STATE: Final = 42
-DEFAULT_N_INIT: Final = 4
-DEFAULT_MAX_ITER: Final = 300
-# Stability: mean ARI of full-data labels vs. labels refitted on this many bootstrap samples.
-DEFAULT_BOOTSTRAP_ROUNDS: Final = 10
-DEFAULT_BOOTSTRAP_SAMPLE_SIZE: Final = 10_000
-# Above this many customers mini-batch KMeans replaces full KMeans: Lloyd passes over every
-# customer per iteration, per restart and per k (~30 s for k = 2..10 on a million customers,
-# single-threaded), mini-batches take ~3 s for the same inertia on three features.
-DEFAULT_MINIBATCH_THRESHOLD: Final = 200_000
-DEFAULT_MINIBATCH_BATCH_SIZE: Final = 16_384
 # Mini-batch stopping rule, as scikit-learn's: stop when the smoothed batch inertia has not
 # improved for this many steps, or after this many passes over the data.
 MINIBATCH_MAX_NO_IMPROVEMENT: Final = 10
@@ -205,127 +170,61 @@ ASSIGNMENT_COLUMNS: Final = (ID_COLUMN, "segment_id", "segment_name", "distance_
 
 @dataclass(frozen=True)
 class SegmentationConfig:
-    """All knobs of the segmentation; validated on construction so bad vars fail early."""
+    """All knobs of the segmentation, each declared once: type, default and range.
 
-    features: tuple[str, ...] = DEFAULT_FEATURES
-    transform: str = DEFAULT_TRANSFORM
-    scaler: str = DEFAULT_SCALER
-    k_min: int = DEFAULT_K_MIN
-    k_max: int = DEFAULT_K_MAX
-    fixed_k: int | None = None
-    min_segment_share: float = DEFAULT_MIN_SEGMENT_SHARE
-    silhouette_sample_size: int = DEFAULT_SILHOUETTE_SAMPLE_SIZE
-    clip_quantiles: tuple[float, float] | None = DEFAULT_CLIP_QUANTILES
-    random_state: int = DEFAULT_RANDOM_STATE
-    n_init: int = DEFAULT_N_INIT
-    max_iter: int = DEFAULT_MAX_ITER
-    bootstrap_rounds: int = DEFAULT_BOOTSTRAP_ROUNDS
-    bootstrap_sample_size: int = DEFAULT_BOOTSTRAP_SAMPLE_SIZE
+    Validated on construction (:func:`~segmentation.dbt_vars.check_fields`), so bad vars fail
+    early; dbt vars are parsed by the same declarations (:func:`config_from_mapping`).
+    """
+
+    features: tuple[Feature, ...] = ("recency_days", "frequency", "monetary")
+    transform: Transform = "log1p"
+    scaler: Scaler = "standard"
+    k_min: int = setting(2, minimum=2)
+    k_max: int = setting(10, minimum=2)
+    fixed_k: int | None = setting(None, minimum=2)
+    min_segment_share: float = setting(0.02, minimum=0, below=1)
+    # Silhouette is O(n^2); above this many customers it is computed on a seeded sample.
+    silhouette_sample_size: int = setting(20_000, minimum=10)
+    # Winsorise each transformed feature to these quantiles before scaling (None = off).
+    clip_quantiles: tuple[float, float] | None = setting((0.005, 0.995), minimum=0, maximum=1)
+    random_state: int = setting(42, minimum=0)
+    n_init: int = setting(4, minimum=1)
+    max_iter: int = setting(300, minimum=1)
+    # Stability: mean ARI of full-data labels vs. labels refitted on this many bootstrap samples.
+    bootstrap_rounds: int = setting(10, minimum=0)
+    bootstrap_sample_size: int = setting(10_000, minimum=10)
     stability_all_k: bool = True
-    minibatch_threshold: int = DEFAULT_MINIBATCH_THRESHOLD
-    minibatch_batch_size: int = DEFAULT_MINIBATCH_BATCH_SIZE
+    # Above this many customers mini-batch KMeans replaces full KMeans: Lloyd passes over every
+    # customer per iteration, per restart and per k (~30 s for k = 2..10 on a million customers,
+    # single-threaded), mini-batches take ~3 s for the same inertia on three features.
+    minibatch_threshold: int = setting(200_000, minimum=1)
+    minibatch_batch_size: int = setting(16_384, minimum=1)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "features", as_name_tuple("features", self.features))
-        if self.clip_quantiles is not None:
-            quantiles = as_tuple("clip_quantiles", self.clip_quantiles, "two numbers or none")
-            object.__setattr__(self, "clip_quantiles", quantiles)
-        _validate_config(self)
+        check_fields(self)
+        _check_relations(self)
 
 
-def _validate_config(config: SegmentationConfig) -> None:
-    """Reject settings that would make later steps fail obscurely; messages name key + value."""
-    if not config.features:
-        raise ValueError("features must name at least one column, got an empty list")
-    unknown = [f for f in config.features if f not in ALLOWED_FEATURES]
-    if unknown:
-        raise ValueError(
-            f"features contains unknown feature(s) {unknown!r}; allowed: {list(ALLOWED_FEATURES)}"
-        )
-    if len(set(config.features)) != len(config.features):
-        raise ValueError(f"features lists a column more than once: {list(config.features)!r}")
-    if config.transform not in TRANSFORMS:
-        raise ValueError(f"transform must be one of {list(TRANSFORMS)}, got {config.transform!r}")
-    if config.scaler not in SCALERS:
-        raise ValueError(f"scaler must be one of {list(SCALERS)}, got {config.scaler!r}")
-    check_int("k_min", config.k_min, 2)
-    check_int("k_max", config.k_max, 2)
+def _check_relations(config: SegmentationConfig) -> None:
+    """What no single field's type can say: how k_min, k_max, fixed_k and the quantiles relate."""
     if config.k_max < config.k_min:
         raise ValueError(f"k_max must be >= k_min={config.k_min}, got k_max={config.k_max!r}")
-    if config.fixed_k is not None:
-        check_int("fixed_k", config.fixed_k, 2)
-        if not config.k_min <= config.fixed_k <= config.k_max:
-            raise ValueError(
-                f"fixed_k must lie in [k_min={config.k_min}, k_max={config.k_max}], "
-                f"got fixed_k={config.fixed_k!r}"
-            )
-    share = config.min_segment_share
-    if isinstance(share, bool) or not isinstance(share, int | float) or not 0 <= share < 1:
-        raise ValueError(f"min_segment_share must be a number in [0, 1), got {share!r}")
-    check_int("silhouette_sample_size", config.silhouette_sample_size, 10)
-    if config.clip_quantiles is not None:
-        q = config.clip_quantiles
-        ok = len(q) == 2 and all(isinstance(v, int | float) and not isinstance(v, bool) for v in q)
-        if not ok or not 0 <= q[0] < q[1] <= 1:
-            raise ValueError(f"clip_quantiles must be two numbers 0 <= low < high <= 1 (or none), got {q!r}")
-    check_int("random_state", config.random_state, 0)
-    check_int("n_init", config.n_init, 1)
-    check_int("max_iter", config.max_iter, 1)
-    check_int("bootstrap_rounds", config.bootstrap_rounds, 0)
-    check_int("bootstrap_sample_size", config.bootstrap_sample_size, 10)
-    if not isinstance(config.stability_all_k, bool):
-        raise ValueError(f"stability_all_k must be true or false, got {config.stability_all_k!r}")
-    check_int("minibatch_threshold", config.minibatch_threshold, 1)
-    check_int("minibatch_batch_size", config.minibatch_batch_size, 1)
-
-
-def _parse_features(key: str, value: object) -> tuple[str, ...]:
-    """Feature names are matched case-insensitively, so they are lower-cased here."""
-    return parse_name_list(key, value, noun="feature names", lowercase=True)
-
-
-def _parse_quantiles(key: str, value: object) -> tuple[float, float] | None:
-    if value is False or means_none(value):
-        return None
-    expected = "two quantiles like [0.005, 0.995] or none"
-    parts = parse_list(key, value, expected)
-    if len(parts) != 2:
-        raise ValueError(f"{key} must be {expected}, got {value!r}")
-    return (parse_float(key, parts[0]), parse_float(key, parts[1]))
-
-
-_PARSERS: Final[Mapping[str, Parser]] = {
-    "features": _parse_features,
-    "transform": parse_word,
-    "scaler": parse_word,
-    "k_min": parse_int,
-    "k_max": parse_int,
-    "fixed_k": parse_optional_int,
-    "min_segment_share": parse_float,
-    "silhouette_sample_size": parse_int,
-    "clip_quantiles": _parse_quantiles,
-    "random_state": parse_int,
-    "n_init": parse_int,
-    "max_iter": parse_int,
-    "bootstrap_rounds": parse_int,
-    "bootstrap_sample_size": parse_int,
-    "stability_all_k": parse_bool,
-    "minibatch_threshold": parse_int,
-    "minibatch_batch_size": parse_int,
-}
-# A null for these keys is meaningful (no fixed k / no clipping); for the rest it means default.
-_NULLABLE_KEYS: Final = frozenset({"fixed_k", "clip_quantiles"})
+    if config.fixed_k is not None and not config.k_min <= config.fixed_k <= config.k_max:
+        raise ValueError(
+            f"fixed_k must lie in [k_min={config.k_min}, k_max={config.k_max}], "
+            f"got fixed_k={config.fixed_k!r}"
+        )
+    if config.clip_quantiles is not None and not config.clip_quantiles[0] < config.clip_quantiles[1]:
+        raise ValueError(f"clip_quantiles must be two numbers with low < high, got {config.clip_quantiles!r}")
 
 
 def config_from_mapping(values: Mapping[str, object] | None) -> SegmentationConfig:
-    """Build a config from dbt vars, which arrive as strings, lists or ints.
+    """Build a config from the dbt var ``segmentation`` (strings, lists or ints).
 
     Unknown keys are rejected (a typo would otherwise be silently ignored); ``None`` means
     "use the default", except for ``fixed_k`` (no fixed k) and ``clip_quantiles`` (no clipping).
     """
-    return settings_from_mapping(
-        SegmentationConfig, values, _PARSERS, label="segmentation", nullable=_NULLABLE_KEYS
-    )
+    return settings_from_mapping(SegmentationConfig, values, var="segmentation")
 
 
 # --------------------------------------------------------------------------------------------

@@ -492,9 +492,9 @@ def test_config_from_mapping_parses_dbt_vars():
 @pytest.mark.parametrize(
     ("values", "message"),
     [
-        ({"features": ["recency_days", "age"]}, r"features .*'age'"),
-        ({"features": []}, "features"),
-        ({"k_min": 1}, r"k_min must be >= 2, got 1"),
+        ({"features": ["recency_days", "age"]}, r"features .*\(unknown: \['age'\]\)"),
+        ({"features": []}, r"features must be a non-empty list"),
+        ({"k_min": 1}, r"^var segmentation: k_min must be an integer >= 2, got 1$"),
         ({"k_min": "two"}, r"k_min must be an integer, got 'two'"),
         ({"k_min": 5, "k_max": "4"}, r"k_max must be >= k_min=5, got k_max=4"),
         ({"fixed_k": 12}, r"fixed_k must lie in \[k_min=2, k_max=10\], got fixed_k=12"),
@@ -502,7 +502,7 @@ def test_config_from_mapping_parses_dbt_vars():
         ({"scaler": "minmax"}, r"scaler must be one of"),
         ({"min_segment_share": "1.5"}, r"min_segment_share must be a number in \[0, 1\)"),
         ({"clip_quantiles": [0.9, 0.1]}, r"clip_quantiles must be two numbers"),
-        ({"n_init": 0}, r"n_init must be >= 1"),
+        ({"n_init": 0}, r"n_init must be an integer >= 1"),
         ({"stability_all_k": "maybe"}, r"stability_all_k must be true or false"),
         ({"k_mni": 3}, r"unknown segmentation setting\(s\) \['k_mni'\]"),
     ],
