@@ -64,7 +64,8 @@ __all__ = [
     "CENTROID_COLUMNS",
     "DIAGNOSTIC_COLUMNS",
     "SCALER_COLUMNS",
-    "SEGMENT_VOCABULARY",
+    "NAMING_RULES",
+    "SINGLE_SEGMENT_NAME",
     "FittedSegments",
     "PreparedFeatures",
     "SegmentationConfig",
@@ -106,23 +107,25 @@ MINIBATCH_MAX_EPOCHS: Final = 100
 # Rows of the silhouette sample whose distances are materialised at once (memory vs. speed).
 SILHOUETTE_CHUNK_ROWS: Final = 256
 
-# Naming: a centroid z-score >= +threshold is "high", <= -threshold is "low", else "mid".
+# Naming: a centroid z-score >= +threshold is "high", <= -threshold is "low", else "mid";
+# recency is negated first, so "high" recency means recent. A feature not clustered on is "mid".
 NAME_Z_THRESHOLD: Final = 0.5
 SINGLE_SEGMENT_NAME: Final = "All customers"
-# The only names segments can get (the key), with the profile that earns each one.
-SEGMENT_VOCABULARY: Final[Mapping[str, str]] = {
-    "Champions": "recent, frequent and high spending",
-    "Loyal customers": "frequent and not lapsed (but not recent + frequent + high spend)",
-    "Big spenders": "high spending, not frequent, not lapsed",
-    "New customers": "recent but few purchases, not high spending",
-    "Promising": "recent with average frequency, not high spending",
-    "Need attention": "average recency, neither frequent nor high spending",
-    "At risk": "lapsed, but frequent or high spending",
-    "Can't lose them": "lapsed, yet frequent and high spending",
-    "Hibernating": "lapsed, neither frequent nor high spending, not all low",
-    "Lost": "lapsed, infrequent and low spending",
-    SINGLE_SEGMENT_NAME: "the only segment when the data cannot be split",
-}
+# The naming rule, written only here: each row is (name, then the recency, frequency and
+# monetary levels that earn it: l = low, m = mid, h = high); the first matching row wins.
+NAMING_RULES: Final = (
+    ("Champions", "h", "h", "h"),
+    ("Loyal customers", "mh", "h", "lmh"),
+    ("Can't lose them", "l", "h", "h"),
+    ("At risk", "l", "h", "lmh"),
+    ("At risk", "l", "lmh", "h"),
+    ("Lost", "l", "l", "l"),
+    ("Hibernating", "l", "lmh", "lmh"),
+    ("Big spenders", "lmh", "lmh", "h"),
+    ("New customers", "h", "l", "lmh"),
+    ("Promising", "h", "lmh", "lmh"),
+    ("Need attention", "lmh", "lmh", "lmh"),
+)
 # Segment id order: (feature, direction); -1 = larger value gets the smaller id.
 SEGMENT_ORDER_RULE: Final = (("monetary", -1), ("frequency", -1), ("recency_days", 1))
 # Silhouettes equal to this many decimals count as a tie (then the smaller k wins).
@@ -784,33 +787,22 @@ def chosen_k(diagnostics: pd.DataFrame) -> int:
 
 
 def _level(z: float) -> str:
+    """A z-score as a NAMING_RULES level: l, m or h."""
     if z >= NAME_Z_THRESHOLD:
-        return "high"
+        return "h"
     if z <= -NAME_Z_THRESHOLD:
-        return "low"
-    return "mid"
+        return "l"
+    return "m"
 
 
 def _profile_name(recency_z: float, frequency_z: float, monetary_z: float) -> str:
-    """Map one centroid's R/F/M levels to a vocabulary name (first matching rule wins)."""
-    r, f, m = _level(-recency_z), _level(frequency_z), _level(monetary_z)  # r high = recent
-    if r == "high" and f == "high" and m == "high":
-        return "Champions"
-    if r != "low" and f == "high":
-        return "Loyal customers"
-    if r == "low":
-        if f == "high" and m == "high":
-            return "Can't lose them"
-        if "high" in (f, m):
-            return "At risk"
-        if f == "low" and m == "low":
-            return "Lost"
-        return "Hibernating"
-    if m == "high":
-        return "Big spenders"
-    if r == "high":
-        return "New customers" if f == "low" else "Promising"
-    return "Need attention"
+    """The name of the first NAMING_RULES row that one centroid's R/F/M levels match."""
+    levels = (_level(-recency_z), _level(frequency_z), _level(monetary_z))  # recent = high
+    return next(
+        name
+        for name, *allowed in NAMING_RULES
+        if all(level in cell for level, cell in zip(levels, allowed, strict=True))
+    )
 
 
 def _centroids_wide(centroids: pd.DataFrame) -> pd.DataFrame:
@@ -827,13 +819,8 @@ def name_segments(centroids: pd.DataFrame) -> dict[int, str]:
     """Deterministic business names from centroid z-scores (scaled space, 0 = typical).
 
     Input: either the long centroid table (uses ``centroid_scaled``) or a wide frame indexed
-    by segment_id with one z-score column per feature. Levels: z >= +NAME_Z_THRESHOLD is
-    "high", <= -NAME_Z_THRESHOLD "low", else "mid"; recency is negated first (recent = high).
-    A feature not clustered on counts as "mid". Rules, first match wins:
-    R,F,M all high -> Champions; R not low and F high -> Loyal customers; R low and F, M high
-    -> Can't lose them; R low and F or M high -> At risk; R, F, M all low -> Lost; other
-    R low -> Hibernating; M high -> Big spenders; R high and F low -> New customers; other
-    R high -> Promising; the rest -> Need attention. A single segment is "All customers".
+    by segment_id with one z-score column per feature. Each segment gets the name of the
+    first :data:`NAMING_RULES` row its levels match; a single segment is "All customers".
     Repeated names get " (2)", " (3)", ... in segment_id order, so names are unique.
     """
     wide = _centroids_wide(centroids)

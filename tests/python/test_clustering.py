@@ -16,8 +16,9 @@ from segmentation.clustering import (
     CENTROID_COLUMNS,
     CHOICE_COLUMNS,
     DIAGNOSTIC_COLUMNS,
+    NAMING_RULES,
     SCALER_COLUMNS,
-    SEGMENT_VOCABULARY,
+    SINGLE_SEGMENT_NAME,
     SegmentationConfig,
     assign_segments,
     build_k_diagnostics,
@@ -248,7 +249,8 @@ def test_names_unique_and_from_vocabulary(blob_chain):
     _, _, centroids, _ = blob_chain
     names = centroids.drop_duplicates("segment_id").set_index("segment_id")["segment_name"]
     assert names.is_unique
-    assert all(re.sub(r" \(\d+\)$", "", n) in SEGMENT_VOCABULARY for n in names)
+    vocabulary = {rule[0] for rule in NAMING_RULES} | {SINGLE_SEGMENT_NAME}
+    assert all(re.sub(r" \(\d+\)$", "", n) in vocabulary for n in names)
     assert name_segments(centroids) == names.to_dict()
     assert names[1] == "Champions"  # recent, frequent, high spend blob
 
