@@ -146,7 +146,6 @@ DIAGNOSTIC_COLUMNS: Final = (
     "is_elbow",
     "stability_ari",
 )
-CHOICE_COLUMNS: Final = ("is_chosen", "choice_reason")
 CENTROID_COLUMNS: Final = (
     "segment_id",
     "segment_name",
@@ -871,7 +870,6 @@ class FittedSegments:
     centroids: pd.DataFrame
     customer_ids: np.ndarray
     labels: np.ndarray
-    estimator_labels: np.ndarray
 
 
 def _to_original_units(centers: np.ndarray, params: pd.DataFrame) -> np.ndarray:
@@ -936,8 +934,7 @@ def fit_segments(df: pd.DataFrame, config: SegmentationConfig, k: int) -> Fitted
     """Fit the final model with k segments; see :func:`fit_centroids` for the table.
 
     Labels are recomputed with :func:`nearest_centroid` against the re-ordered centroids, so
-    they are by construction what :func:`assign_segments` gives from the stored table;
-    ``estimator_labels`` (KMeans' own labels, mapped to segment ids) is kept for checking.
+    they are by construction what :func:`assign_segments` gives from the stored table.
     """
     if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1:
         raise ValueError(f"k must be a positive integer, got {k!r}")
@@ -947,19 +944,12 @@ def fit_segments(df: pd.DataFrame, config: SegmentationConfig, k: int) -> Fitted
     distinct = _count_distinct_rows(x)
     if k > distinct:
         raise ValueError(f"k={k} exceeds the {distinct} distinct customer profile(s) in the data")
-    if k == 1:
-        raw_centers = x.mean(axis=0, keepdims=True)
-        raw_labels = np.zeros(len(x), dtype=np.int64)
-    else:
-        model = _fit_kmeans(x, k, config)
-        raw_centers, raw_labels = model.cluster_centers_, np.asarray(model.predict(x))
+    raw_centers = x.mean(axis=0, keepdims=True) if k == 1 else _fit_kmeans(x, k, config).cluster_centers_
 
     params = prepared.scaler_params
     raw_original = _to_original_units(raw_centers, params)
     order = _segment_order(raw_original, raw_centers, config.features)
     centers, original = raw_centers[order], raw_original[order]
-    segment_of_cluster = np.empty(k, dtype=np.int64)
-    segment_of_cluster[order] = np.arange(1, k + 1)
 
     labels = nearest_centroid(x, centers)[0] + 1
     counts = np.bincount(labels, minlength=k + 1)[1:]
@@ -968,7 +958,6 @@ def fit_segments(df: pd.DataFrame, config: SegmentationConfig, k: int) -> Fitted
         centroids=_centroid_table(params, centers, original, means, counts),
         customer_ids=prepared.customer_ids,
         labels=labels,
-        estimator_labels=segment_of_cluster[raw_labels],
     )
 
 

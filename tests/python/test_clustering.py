@@ -14,7 +14,6 @@ from threadpoolctl import threadpool_limits
 from segmentation.clustering import (
     ASSIGNMENT_COLUMNS,
     CENTROID_COLUMNS,
-    CHOICE_COLUMNS,
     DIAGNOSTIC_COLUMNS,
     NAMING_RULES,
     SCALER_COLUMNS,
@@ -105,7 +104,7 @@ def test_blobs_choose_right_k_and_recover_groups(blobs, blob_chain):
 
 def test_diagnostics_shape_one_chosen_row_every_k(blob_chain):
     config, diagnostics, _, _ = blob_chain
-    assert list(diagnostics.columns) == [*DIAGNOSTIC_COLUMNS, *CHOICE_COLUMNS]
+    assert list(diagnostics.columns) == [*DIAGNOSTIC_COLUMNS, "is_chosen", "choice_reason"]
     assert diagnostics["k"].tolist() == list(range(config.k_min, config.k_max + 1))
     assert diagnostics["is_chosen"].sum() == 1
     assert diagnostics["choice_reason"].map(lambda s: isinstance(s, str) and s != "").all()
@@ -123,8 +122,6 @@ def test_minibatch_path_recovers_blobs(blobs):
     assert chosen_k(diagnostics) == 4
     ari = adjusted_rand_score(truth.loc[segments["customer_id"]].to_numpy(), segments["segment_id"])
     assert ari > 0.99
-    fitted = fit_segments(mart, config, 4)
-    assert np.array_equal(fitted.labels, fitted.estimator_labels)
 
 
 def test_stability_only_for_chosen_k_when_asked(blobs):
@@ -287,7 +284,6 @@ def test_assign_reproduces_fit_and_survives_duckdb_round_trip(blobs):
     mart, _ = blobs
     config = SegmentationConfig(**FAST)
     fitted = fit_segments(mart, config, 4)
-    assert np.array_equal(fitted.labels, fitted.estimator_labels)
     direct = assign_segments(mart, fitted.centroids, config)
     assert list(direct.columns) == [*ASSIGNMENT_COLUMNS, *config.features]
     assert direct["customer_id"].tolist() == sorted(mart["customer_id"])
