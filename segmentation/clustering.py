@@ -509,9 +509,11 @@ def _silhouettes(sample: np.ndarray, label_sets: Sequence[np.ndarray]) -> list[f
 
     The pairwise distances do not depend on k, so they are computed once per chunk of rows and
     reduced against a stacked one-hot matrix of every labeling (one matrix product), instead
-    of once per k as sklearn's silhouette_score would. Same definition as sklearn: a = mean
-    distance to the own cluster (excluding self), b = lowest mean distance to another cluster,
-    s = (b - a) / max(a, b), 0 for singleton clusters. NaN when a labeling has fewer than 2 or
+    of once per k as sklearn's silhouette_score would; its ``sample_size`` draws a different
+    sample, so it cannot replace this without changing the scores. Same definition as sklearn
+    (a test holds the two within 1e-9): a = mean distance to the own cluster (excluding self),
+    b = lowest mean distance to another cluster, s = (b - a) / max(a, b), 0 for singleton
+    clusters. NaN when a labeling has fewer than 2 or
     more than n - 1 clusters in the sample.
     """
     m = len(sample)

@@ -8,7 +8,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.metrics import adjusted_rand_score
+from sklearn.metrics import adjusted_rand_score, silhouette_score
 from threadpoolctl import threadpool_limits
 
 from segmentation.clustering import (
@@ -183,6 +183,38 @@ def test_no_knee_does_not_crash():
     diagnostics = build_k_diagnostics(mart, config)  # two points: kneed is not even asked
     assert not diagnostics["is_elbow"].any()
     assert diagnostics["is_chosen"].sum() == 1
+
+
+# --- silhouette ----------------------------------------------------------------------------
+
+# Rows of the random datasets: more than one distance chunk of _silhouettes, to cover chunking.
+SILHOUETTE_ROWS = (7, 300, 700)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_silhouettes_equal_sklearn_silhouette_score(seed):
+    """The hand-written one-pass silhouettes are sklearn's definition, to 1e-9."""
+    from segmentation.clustering import _silhouettes
+
+    rng = np.random.default_rng(seed)
+    n = SILHOUETTE_ROWS[seed % len(SILHOUETTE_ROWS)]
+    sample = rng.normal(size=(n, 1 + seed % 4))
+    sample[: n // 5] = sample[0]  # duplicated profiles, as in real marts (zero distances)
+    label_sets = [rng.integers(0, k, size=n) * 3 + 1 for k in (2, 3, min(5, n - 1))]  # non-contiguous
+    label_sets.append(np.r_[0, np.ones(n - 1, dtype=int)])  # a singleton cluster scores 0
+    expected = [silhouette_score(sample, labels) for labels in label_sets]
+    assert _silhouettes(sample, label_sets) == pytest.approx(expected, rel=0, abs=1e-9)
+
+
+def test_silhouettes_are_nan_where_sklearn_refuses_the_labeling():
+    from segmentation.clustering import _silhouettes
+
+    sample = np.random.default_rng(0).normal(size=(4, 2))
+    one_cluster, all_singletons = np.zeros(4, dtype=int), np.arange(4)
+    for labels in (one_cluster, all_singletons):
+        with pytest.raises(ValueError):
+            silhouette_score(sample, labels)
+    assert np.isnan(_silhouettes(sample, [one_cluster, all_singletons])).all()
 
 
 # --- determinism --------------------------------------------------------------------------
