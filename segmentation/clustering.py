@@ -513,8 +513,7 @@ def _silhouettes(sample: np.ndarray, label_sets: Sequence[np.ndarray]) -> list[f
     sample, so it cannot replace this without changing the scores. Same definition as sklearn
     (a test holds the two within 1e-9): a = mean distance to the own cluster (excluding self),
     b = lowest mean distance to another cluster, s = (b - a) / max(a, b), 0 for singleton
-    clusters. NaN when a labeling has fewer than 2 or
-    more than n - 1 clusters in the sample.
+    clusters. NaN when a labeling has fewer than 2 or more than n - 1 clusters in the sample.
     """
     m = len(sample)
     blocks, valid = [], []
