@@ -84,10 +84,11 @@ __all__ = [
 ]
 
 # --------------------------------------------------------------------------------------------
-# Defaults and vocabularies
+# Constants and vocabularies
 # --------------------------------------------------------------------------------------------
 
 ID_COLUMN: Final = "customer_id"
+# Columns of the customers mart a segmentation may use (the choices of the features setting).
 Feature = Literal[
     "recency_days",
     "frequency",

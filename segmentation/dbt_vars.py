@@ -42,9 +42,7 @@ __all__ = [
     "FALSE_WORDS",
     "NONE_WORDS",
     "TRUE_WORDS",
-    "Parser",
     "check_fields",
-    "describe",
     "means_none",
     "parse_bool",
     "parse_float",
@@ -62,7 +60,7 @@ NONE_WORDS: Final = frozenset({"", "none", "null", "off", "false", "no"})
 TRUE_WORDS: Final = frozenset({"true", "1", "yes", "y", "on"})
 FALSE_WORDS: Final = frozenset({"false", "0", "no", "n", "off"})
 
-Parser = Callable[[str, object], object]
+_Parser = Callable[[str, object], object]
 # A custom check of one field's value: raises ValueError, returns nothing.
 Check = Callable[[Any], object]
 _Settings = TypeVar("_Settings")
@@ -167,7 +165,7 @@ def _describe_plain(hint: Any, rules: Mapping[str, object]) -> str:
     raise TypeError(f"unsupported setting type {hint!r}")
 
 
-def describe(hint: Any, rules: Mapping[str, object]) -> str:
+def _describe(hint: Any, rules: Mapping[str, object]) -> str:
     """What a field of type ``hint`` with ``rules`` (its metadata) accepts, for messages."""
     plain, optional = _split_optional(hint)
     text = _describe_plain(plain, rules)
@@ -234,7 +232,7 @@ def _checked(name: str, value: object, hint: Any, rules: Mapping[str, Any]) -> o
     plain, optional = _split_optional(hint)
     if optional and value is None:
         return None
-    accepted = describe(hint, rules)
+    accepted = _describe(hint, rules)
     if get_origin(plain) is tuple:
         value = _checked_tuple(name, value, plain, rules, accepted)
     elif not _valid_scalar(value, plain, rules):
@@ -387,7 +385,7 @@ def parse_name_list(key: str, value: object, *, lowercase: bool = False) -> tupl
     return tuple(names)
 
 
-def _plain_parser(hint: Any, rules: Mapping[str, object], accepted: str) -> Parser:
+def _plain_parser(hint: Any, rules: Mapping[str, object], accepted: str) -> _Parser:
     """The parser of a type without ``| None``; ``accepted`` words the whole field's values."""
     if hint is bool:
         return parse_bool
@@ -411,10 +409,10 @@ def _plain_parser(hint: Any, rules: Mapping[str, object], accepted: str) -> Pars
     return parse_fixed
 
 
-def _parser(hint: Any, rules: Mapping[str, object]) -> Parser:
+def _parser(hint: Any, rules: Mapping[str, object]) -> _Parser:
     """The parser a field's type implies; optional fields read :func:`means_none` as None."""
     plain, optional = _split_optional(hint)
-    parse = _plain_parser(plain, rules, describe(hint, rules))
+    parse = _plain_parser(plain, rules, _describe(hint, rules))
     if not optional:
         return parse
     return lambda key, value: None if means_none(value) else parse(key, value)
