@@ -111,7 +111,7 @@ def _split_optional(hint: Any) -> tuple[Any, bool]:
     """(``X``, True) for ``X | None`` / ``Optional[X]``, else (``hint``, False)."""
     if get_origin(hint) in (Union, types.UnionType):
         rest = [arg for arg in get_args(hint) if arg is not type(None)]
-        if len(rest) == 1 and len(rest) < len(get_args(hint)):
+        if len(rest) == 1:  # a union holds two or more types, so None was one of them
             return rest[0], True
         raise TypeError(f"unsupported setting type {hint!r}")
     return hint, False
