@@ -43,7 +43,7 @@ import math
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Final, ParamSpec, TypeVar
+from typing import Final, Literal, ParamSpec, TypeVar, get_args
 
 import numpy as np
 import pandas as pd
@@ -57,29 +57,15 @@ from sklearn.metrics import (
 )
 from threadpoolctl import threadpool_limits
 
-from segmentation.dbt_vars import (
-    Parser,
-    as_name_tuple,
-    as_tuple,
-    check_int,
-    means_none,
-    parse_bool,
-    parse_float,
-    parse_int,
-    parse_list,
-    parse_name_list,
-    parse_optional_int,
-    parse_word,
-    settings_from_mapping,
-)
+from segmentation.dbt_vars import check_fields, setting, settings_from_mapping
 
 __all__ = [
-    "ALLOWED_FEATURES",
     "ASSIGNMENT_COLUMNS",
     "CENTROID_COLUMNS",
     "DIAGNOSTIC_COLUMNS",
     "SCALER_COLUMNS",
-    "SEGMENT_VOCABULARY",
+    "NAMING_RULES",
+    "SINGLE_SEGMENT_NAME",
     "FittedSegments",
     "PreparedFeatures",
     "SegmentationConfig",
@@ -98,42 +84,23 @@ __all__ = [
 ]
 
 # --------------------------------------------------------------------------------------------
-# Defaults and vocabularies
+# Constants and vocabularies
 # --------------------------------------------------------------------------------------------
 
 ID_COLUMN: Final = "customer_id"
-ALLOWED_FEATURES: Final = (
+# Columns of the customers mart a segmentation may use (the choices of the features setting).
+Feature = Literal[
     "recency_days",
     "frequency",
     "monetary",
     "tenure_days",
     "average_order_value",
     "distinct_products",
-)
-DEFAULT_FEATURES: Final = ("recency_days", "frequency", "monetary")
-TRANSFORMS: Final = ("log1p", "none")
-SCALERS: Final = ("standard", "robust")
+]
+Transform = Literal["log1p", "none"]
+TRANSFORMS: Final = get_args(Transform)
+Scaler = Literal["standard", "robust"]
 
-DEFAULT_TRANSFORM: Final = "log1p"
-DEFAULT_SCALER: Final = "standard"
-DEFAULT_K_MIN: Final = 2
-DEFAULT_K_MAX: Final = 10
-DEFAULT_MIN_SEGMENT_SHARE: Final = 0.02
-# Silhouette is O(n^2); above this many customers it is computed on a seeded sample.
-DEFAULT_SILHOUETTE_SAMPLE_SIZE: Final = 20_000
-# Winsorise each transformed feature to these quantiles before scaling (None = off).
-DEFAULT_CLIP_QUANTILES: Final = (0.005, 0.995)
-DEFAULT_RANDOM_STATE: Final = 42
-DEFAULT_N_INIT: Final = 4
-DEFAULT_MAX_ITER: Final = 300
-# Stability: mean ARI of full-data labels vs. labels refitted on this many bootstrap samples.
-DEFAULT_BOOTSTRAP_ROUNDS: Final = 10
-DEFAULT_BOOTSTRAP_SAMPLE_SIZE: Final = 10_000
-# Above this many customers mini-batch KMeans replaces full KMeans: Lloyd passes over every
-# customer per iteration, per restart and per k (~30 s for k = 2..10 on a million customers,
-# single-threaded), mini-batches take ~3 s for the same inertia on three features.
-DEFAULT_MINIBATCH_THRESHOLD: Final = 200_000
-DEFAULT_MINIBATCH_BATCH_SIZE: Final = 16_384
 # Mini-batch stopping rule, as scikit-learn's: stop when the smoothed batch inertia has not
 # improved for this many steps, or after this many passes over the data.
 MINIBATCH_MAX_NO_IMPROVEMENT: Final = 10
@@ -141,23 +108,25 @@ MINIBATCH_MAX_EPOCHS: Final = 100
 # Rows of the silhouette sample whose distances are materialised at once (memory vs. speed).
 SILHOUETTE_CHUNK_ROWS: Final = 256
 
-# Naming: a centroid z-score >= +threshold is "high", <= -threshold is "low", else "mid".
+# Naming: a centroid z-score >= +threshold is "high", <= -threshold is "low", else "mid";
+# recency is negated first, so "high" recency means recent. A feature not clustered on is "mid".
 NAME_Z_THRESHOLD: Final = 0.5
 SINGLE_SEGMENT_NAME: Final = "All customers"
-# The only names segments can get (the key), with the profile that earns each one.
-SEGMENT_VOCABULARY: Final[Mapping[str, str]] = {
-    "Champions": "recent, frequent and high spending",
-    "Loyal customers": "frequent and not lapsed (but not recent + frequent + high spend)",
-    "Big spenders": "high spending, not frequent, not lapsed",
-    "New customers": "recent but few purchases, not high spending",
-    "Promising": "recent with average frequency, not high spending",
-    "Need attention": "average recency, neither frequent nor high spending",
-    "At risk": "lapsed, but frequent or high spending",
-    "Can't lose them": "lapsed, yet frequent and high spending",
-    "Hibernating": "lapsed, neither frequent nor high spending, not all low",
-    "Lost": "lapsed, infrequent and low spending",
-    SINGLE_SEGMENT_NAME: "the only segment when the data cannot be split",
-}
+# The naming rule, written only here: each row is (name, then the recency, frequency and
+# monetary levels that earn it: l = low, m = mid, h = high); the first matching row wins.
+NAMING_RULES: Final = (
+    ("Champions", "h", "h", "h"),
+    ("Loyal customers", "mh", "h", "lmh"),
+    ("Can't lose them", "l", "h", "h"),
+    ("At risk", "l", "h", "lmh"),
+    ("At risk", "l", "lmh", "h"),
+    ("Lost", "l", "l", "l"),
+    ("Hibernating", "l", "lmh", "lmh"),
+    ("Big spenders", "lmh", "lmh", "h"),
+    ("New customers", "h", "l", "lmh"),
+    ("Promising", "h", "lmh", "lmh"),
+    ("Need attention", "lmh", "lmh", "lmh"),
+)
 # Segment id order: (feature, direction); -1 = larger value gets the smaller id.
 SEGMENT_ORDER_RULE: Final = (("monetary", -1), ("frequency", -1), ("recency_days", 1))
 # Silhouettes equal to this many decimals count as a tie (then the smaller k wins).
@@ -178,7 +147,6 @@ DIAGNOSTIC_COLUMNS: Final = (
     "is_elbow",
     "stability_ari",
 )
-CHOICE_COLUMNS: Final = ("is_chosen", "choice_reason")
 CENTROID_COLUMNS: Final = (
     "segment_id",
     "segment_name",
@@ -205,127 +173,61 @@ ASSIGNMENT_COLUMNS: Final = (ID_COLUMN, "segment_id", "segment_name", "distance_
 
 @dataclass(frozen=True)
 class SegmentationConfig:
-    """All knobs of the segmentation; validated on construction so bad vars fail early."""
+    """All knobs of the segmentation, each declared once: type, default and range.
 
-    features: tuple[str, ...] = DEFAULT_FEATURES
-    transform: str = DEFAULT_TRANSFORM
-    scaler: str = DEFAULT_SCALER
-    k_min: int = DEFAULT_K_MIN
-    k_max: int = DEFAULT_K_MAX
-    fixed_k: int | None = None
-    min_segment_share: float = DEFAULT_MIN_SEGMENT_SHARE
-    silhouette_sample_size: int = DEFAULT_SILHOUETTE_SAMPLE_SIZE
-    clip_quantiles: tuple[float, float] | None = DEFAULT_CLIP_QUANTILES
-    random_state: int = DEFAULT_RANDOM_STATE
-    n_init: int = DEFAULT_N_INIT
-    max_iter: int = DEFAULT_MAX_ITER
-    bootstrap_rounds: int = DEFAULT_BOOTSTRAP_ROUNDS
-    bootstrap_sample_size: int = DEFAULT_BOOTSTRAP_SAMPLE_SIZE
+    Validated on construction (:func:`~segmentation.dbt_vars.check_fields`), so bad vars fail
+    early; dbt vars are parsed by the same declarations (:func:`config_from_mapping`).
+    """
+
+    features: tuple[Feature, ...] = ("recency_days", "frequency", "monetary")
+    transform: Transform = "log1p"
+    scaler: Scaler = "standard"
+    k_min: int = setting(2, minimum=2)
+    k_max: int = setting(10, minimum=2)
+    fixed_k: int | None = setting(None, minimum=2)
+    min_segment_share: float = setting(0.02, minimum=0, below=1)
+    # Silhouette is O(n^2); above this many customers it is computed on a seeded sample.
+    silhouette_sample_size: int = setting(20_000, minimum=10)
+    # Winsorise each transformed feature to these quantiles before scaling (None = off).
+    clip_quantiles: tuple[float, float] | None = setting((0.005, 0.995), minimum=0, maximum=1)
+    random_state: int = setting(42, minimum=0)
+    n_init: int = setting(4, minimum=1)
+    max_iter: int = setting(300, minimum=1)
+    # Stability: mean ARI of full-data labels vs. labels refitted on this many bootstrap samples.
+    bootstrap_rounds: int = setting(10, minimum=0)
+    bootstrap_sample_size: int = setting(10_000, minimum=10)
     stability_all_k: bool = True
-    minibatch_threshold: int = DEFAULT_MINIBATCH_THRESHOLD
-    minibatch_batch_size: int = DEFAULT_MINIBATCH_BATCH_SIZE
+    # Above this many customers mini-batch KMeans replaces full KMeans: Lloyd passes over every
+    # customer per iteration, per restart and per k (~30 s for k = 2..10 on a million customers,
+    # single-threaded), mini-batches take ~3 s for the same inertia on three features.
+    minibatch_threshold: int = setting(200_000, minimum=1)
+    minibatch_batch_size: int = setting(16_384, minimum=1)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "features", as_name_tuple("features", self.features))
-        if self.clip_quantiles is not None:
-            quantiles = as_tuple("clip_quantiles", self.clip_quantiles, "two numbers or none")
-            object.__setattr__(self, "clip_quantiles", quantiles)
-        _validate_config(self)
+        check_fields(self)
+        _check_relations(self)
 
 
-def _validate_config(config: SegmentationConfig) -> None:
-    """Reject settings that would make later steps fail obscurely; messages name key + value."""
-    if not config.features:
-        raise ValueError("features must name at least one column, got an empty list")
-    unknown = [f for f in config.features if f not in ALLOWED_FEATURES]
-    if unknown:
-        raise ValueError(
-            f"features contains unknown feature(s) {unknown!r}; allowed: {list(ALLOWED_FEATURES)}"
-        )
-    if len(set(config.features)) != len(config.features):
-        raise ValueError(f"features lists a column more than once: {list(config.features)!r}")
-    if config.transform not in TRANSFORMS:
-        raise ValueError(f"transform must be one of {list(TRANSFORMS)}, got {config.transform!r}")
-    if config.scaler not in SCALERS:
-        raise ValueError(f"scaler must be one of {list(SCALERS)}, got {config.scaler!r}")
-    check_int("k_min", config.k_min, 2)
-    check_int("k_max", config.k_max, 2)
+def _check_relations(config: SegmentationConfig) -> None:
+    """What no single field's type can say: how k_min, k_max, fixed_k and the quantiles relate."""
     if config.k_max < config.k_min:
         raise ValueError(f"k_max must be >= k_min={config.k_min}, got k_max={config.k_max!r}")
-    if config.fixed_k is not None:
-        check_int("fixed_k", config.fixed_k, 2)
-        if not config.k_min <= config.fixed_k <= config.k_max:
-            raise ValueError(
-                f"fixed_k must lie in [k_min={config.k_min}, k_max={config.k_max}], "
-                f"got fixed_k={config.fixed_k!r}"
-            )
-    share = config.min_segment_share
-    if isinstance(share, bool) or not isinstance(share, int | float) or not 0 <= share < 1:
-        raise ValueError(f"min_segment_share must be a number in [0, 1), got {share!r}")
-    check_int("silhouette_sample_size", config.silhouette_sample_size, 10)
-    if config.clip_quantiles is not None:
-        q = config.clip_quantiles
-        ok = len(q) == 2 and all(isinstance(v, int | float) and not isinstance(v, bool) for v in q)
-        if not ok or not 0 <= q[0] < q[1] <= 1:
-            raise ValueError(f"clip_quantiles must be two numbers 0 <= low < high <= 1 (or none), got {q!r}")
-    check_int("random_state", config.random_state, 0)
-    check_int("n_init", config.n_init, 1)
-    check_int("max_iter", config.max_iter, 1)
-    check_int("bootstrap_rounds", config.bootstrap_rounds, 0)
-    check_int("bootstrap_sample_size", config.bootstrap_sample_size, 10)
-    if not isinstance(config.stability_all_k, bool):
-        raise ValueError(f"stability_all_k must be true or false, got {config.stability_all_k!r}")
-    check_int("minibatch_threshold", config.minibatch_threshold, 1)
-    check_int("minibatch_batch_size", config.minibatch_batch_size, 1)
-
-
-def _parse_features(key: str, value: object) -> tuple[str, ...]:
-    """Feature names are matched case-insensitively, so they are lower-cased here."""
-    return parse_name_list(key, value, noun="feature names", lowercase=True)
-
-
-def _parse_quantiles(key: str, value: object) -> tuple[float, float] | None:
-    if value is False or means_none(value):
-        return None
-    expected = "two quantiles like [0.005, 0.995] or none"
-    parts = parse_list(key, value, expected)
-    if len(parts) != 2:
-        raise ValueError(f"{key} must be {expected}, got {value!r}")
-    return (parse_float(key, parts[0]), parse_float(key, parts[1]))
-
-
-_PARSERS: Final[Mapping[str, Parser]] = {
-    "features": _parse_features,
-    "transform": parse_word,
-    "scaler": parse_word,
-    "k_min": parse_int,
-    "k_max": parse_int,
-    "fixed_k": parse_optional_int,
-    "min_segment_share": parse_float,
-    "silhouette_sample_size": parse_int,
-    "clip_quantiles": _parse_quantiles,
-    "random_state": parse_int,
-    "n_init": parse_int,
-    "max_iter": parse_int,
-    "bootstrap_rounds": parse_int,
-    "bootstrap_sample_size": parse_int,
-    "stability_all_k": parse_bool,
-    "minibatch_threshold": parse_int,
-    "minibatch_batch_size": parse_int,
-}
-# A null for these keys is meaningful (no fixed k / no clipping); for the rest it means default.
-_NULLABLE_KEYS: Final = frozenset({"fixed_k", "clip_quantiles"})
+    if config.fixed_k is not None and not config.k_min <= config.fixed_k <= config.k_max:
+        raise ValueError(
+            f"fixed_k must lie in [k_min={config.k_min}, k_max={config.k_max}], "
+            f"got fixed_k={config.fixed_k!r}"
+        )
+    if config.clip_quantiles is not None and not config.clip_quantiles[0] < config.clip_quantiles[1]:
+        raise ValueError(f"clip_quantiles must be two numbers with low < high, got {config.clip_quantiles!r}")
 
 
 def config_from_mapping(values: Mapping[str, object] | None) -> SegmentationConfig:
-    """Build a config from dbt vars, which arrive as strings, lists or ints.
+    """Build a config from the dbt var ``segmentation`` (strings, lists or ints).
 
     Unknown keys are rejected (a typo would otherwise be silently ignored); ``None`` means
     "use the default", except for ``fixed_k`` (no fixed k) and ``clip_quantiles`` (no clipping).
     """
-    return settings_from_mapping(
-        SegmentationConfig, values, _PARSERS, label="segmentation", nullable=_NULLABLE_KEYS
-    )
+    return settings_from_mapping(SegmentationConfig, values, var="segmentation")
 
 
 # --------------------------------------------------------------------------------------------
@@ -608,10 +510,11 @@ def _silhouettes(sample: np.ndarray, label_sets: Sequence[np.ndarray]) -> list[f
 
     The pairwise distances do not depend on k, so they are computed once per chunk of rows and
     reduced against a stacked one-hot matrix of every labeling (one matrix product), instead
-    of once per k as sklearn's silhouette_score would. Same definition as sklearn: a = mean
-    distance to the own cluster (excluding self), b = lowest mean distance to another cluster,
-    s = (b - a) / max(a, b), 0 for singleton clusters. NaN when a labeling has fewer than 2 or
-    more than n - 1 clusters in the sample.
+    of once per k as sklearn's silhouette_score would; its ``sample_size`` draws a different
+    sample, so it cannot replace this without changing the scores. Same definition as sklearn
+    (a test holds the two within 1e-9): a = mean distance to the own cluster (excluding self),
+    b = lowest mean distance to another cluster, s = (b - a) / max(a, b), 0 for singleton
+    clusters. NaN when a labeling has fewer than 2 or more than n - 1 clusters in the sample.
     """
     m = len(sample)
     blocks, valid = [], []
@@ -885,33 +788,22 @@ def chosen_k(diagnostics: pd.DataFrame) -> int:
 
 
 def _level(z: float) -> str:
+    """A z-score as a NAMING_RULES level: l, m or h."""
     if z >= NAME_Z_THRESHOLD:
-        return "high"
+        return "h"
     if z <= -NAME_Z_THRESHOLD:
-        return "low"
-    return "mid"
+        return "l"
+    return "m"
 
 
 def _profile_name(recency_z: float, frequency_z: float, monetary_z: float) -> str:
-    """Map one centroid's R/F/M levels to a vocabulary name (first matching rule wins)."""
-    r, f, m = _level(-recency_z), _level(frequency_z), _level(monetary_z)  # r high = recent
-    if r == "high" and f == "high" and m == "high":
-        return "Champions"
-    if r != "low" and f == "high":
-        return "Loyal customers"
-    if r == "low":
-        if f == "high" and m == "high":
-            return "Can't lose them"
-        if "high" in (f, m):
-            return "At risk"
-        if f == "low" and m == "low":
-            return "Lost"
-        return "Hibernating"
-    if m == "high":
-        return "Big spenders"
-    if r == "high":
-        return "New customers" if f == "low" else "Promising"
-    return "Need attention"
+    """The name of the first NAMING_RULES row that one centroid's R/F/M levels match."""
+    levels = (_level(-recency_z), _level(frequency_z), _level(monetary_z))  # recent = high
+    return next(
+        name
+        for name, *allowed in NAMING_RULES
+        if all(level in cell for level, cell in zip(levels, allowed, strict=True))
+    )
 
 
 def _centroids_wide(centroids: pd.DataFrame) -> pd.DataFrame:
@@ -928,13 +820,8 @@ def name_segments(centroids: pd.DataFrame) -> dict[int, str]:
     """Deterministic business names from centroid z-scores (scaled space, 0 = typical).
 
     Input: either the long centroid table (uses ``centroid_scaled``) or a wide frame indexed
-    by segment_id with one z-score column per feature. Levels: z >= +NAME_Z_THRESHOLD is
-    "high", <= -NAME_Z_THRESHOLD "low", else "mid"; recency is negated first (recent = high).
-    A feature not clustered on counts as "mid". Rules, first match wins:
-    R,F,M all high -> Champions; R not low and F high -> Loyal customers; R low and F, M high
-    -> Can't lose them; R low and F or M high -> At risk; R, F, M all low -> Lost; other
-    R low -> Hibernating; M high -> Big spenders; R high and F low -> New customers; other
-    R high -> Promising; the rest -> Need attention. A single segment is "All customers".
+    by segment_id with one z-score column per feature. Each segment gets the name of the
+    first :data:`NAMING_RULES` row its levels match; a single segment is "All customers".
     Repeated names get " (2)", " (3)", ... in segment_id order, so names are unique.
     """
     wide = _centroids_wide(centroids)
@@ -985,7 +872,6 @@ class FittedSegments:
     centroids: pd.DataFrame
     customer_ids: np.ndarray
     labels: np.ndarray
-    estimator_labels: np.ndarray
 
 
 def _to_original_units(centers: np.ndarray, params: pd.DataFrame) -> np.ndarray:
@@ -1050,8 +936,7 @@ def fit_segments(df: pd.DataFrame, config: SegmentationConfig, k: int) -> Fitted
     """Fit the final model with k segments; see :func:`fit_centroids` for the table.
 
     Labels are recomputed with :func:`nearest_centroid` against the re-ordered centroids, so
-    they are by construction what :func:`assign_segments` gives from the stored table;
-    ``estimator_labels`` (KMeans' own labels, mapped to segment ids) is kept for checking.
+    they are by construction what :func:`assign_segments` gives from the stored table.
     """
     if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1:
         raise ValueError(f"k must be a positive integer, got {k!r}")
@@ -1061,19 +946,12 @@ def fit_segments(df: pd.DataFrame, config: SegmentationConfig, k: int) -> Fitted
     distinct = _count_distinct_rows(x)
     if k > distinct:
         raise ValueError(f"k={k} exceeds the {distinct} distinct customer profile(s) in the data")
-    if k == 1:
-        raw_centers = x.mean(axis=0, keepdims=True)
-        raw_labels = np.zeros(len(x), dtype=np.int64)
-    else:
-        model = _fit_kmeans(x, k, config)
-        raw_centers, raw_labels = model.cluster_centers_, np.asarray(model.predict(x))
+    raw_centers = x.mean(axis=0, keepdims=True) if k == 1 else _fit_kmeans(x, k, config).cluster_centers_
 
     params = prepared.scaler_params
     raw_original = _to_original_units(raw_centers, params)
     order = _segment_order(raw_original, raw_centers, config.features)
     centers, original = raw_centers[order], raw_original[order]
-    segment_of_cluster = np.empty(k, dtype=np.int64)
-    segment_of_cluster[order] = np.arange(1, k + 1)
 
     labels = nearest_centroid(x, centers)[0] + 1
     counts = np.bincount(labels, minlength=k + 1)[1:]
@@ -1082,7 +960,6 @@ def fit_segments(df: pd.DataFrame, config: SegmentationConfig, k: int) -> Fitted
         centroids=_centroid_table(params, centers, original, means, counts),
         customer_ids=prepared.customer_ids,
         labels=labels,
-        estimator_labels=segment_of_cluster[raw_labels],
     )
 
 

@@ -112,14 +112,7 @@ from sklearn.svm import SVC
 from sklearn.tree import DecisionTreeClassifier
 from threadpoolctl import threadpool_limits
 
-from segmentation.dbt_vars import (
-    Parser,
-    as_name_tuple,
-    check_int,
-    parse_int,
-    parse_name_list,
-    settings_from_mapping,
-)
+from segmentation.dbt_vars import check_fields, setting, settings_from_mapping
 
 __all__ = [
     "BASELINE_GLOBAL_MEAN",
@@ -243,82 +236,7 @@ UNKNOWN_COUNTRY: Final = "Unknown"
 
 
 # --------------------------------------------------------------------------------------------
-# Configuration
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PredictionConfig:
-    """All knobs of the new-customer models; validated on construction so bad vars fail early.
-
-    ``max_training_rows`` caps the rows SVC and kNN are trained on (seeded subsample);
-    ``max_cv_customers`` caps the training customers every model sees (seeded subsample);
-    ``max_kernel_predictions``: above this many customers to predict, SVC is not a candidate;
-    ``min_training_rows`` is the size below which only baselines are evaluated and used.
-    """
-
-    n_splits: int = 5
-    random_state: int = 42
-    max_training_rows: int = 2500
-    max_cv_customers: int = 10_000
-    max_kernel_predictions: int = 200_000
-    min_training_rows: int = 20
-    features: tuple[str, ...] = FEATURES
-    country_min_frequency: int = 10
-    knn_neighbors: int = 25
-    boosting_max_iter: int = 150
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "features", as_name_tuple("features", self.features))
-        _validate_config(self)
-
-
-def _validate_config(config: PredictionConfig) -> None:
-    """Reject settings that would fail obscurely later; messages name the key and value."""
-    check_int("n_splits", config.n_splits, 2)
-    check_int("random_state", config.random_state, 0)
-    check_int("max_training_rows", config.max_training_rows, 10)
-    check_int("max_cv_customers", config.max_cv_customers, MIN_CV_ROWS)
-    check_int("max_kernel_predictions", config.max_kernel_predictions, 0)
-    check_int("min_training_rows", config.min_training_rows, MIN_CV_ROWS)
-    check_int("country_min_frequency", config.country_min_frequency, 1)
-    check_int("knn_neighbors", config.knn_neighbors, 1)
-    check_int("boosting_max_iter", config.boosting_max_iter, 1)
-    try:
-        check_features(config.features)
-    except ValueError as error:
-        raise ValueError(f"features: {error}") from None
-
-
-def _parse_features(key: str, value: object) -> tuple[str, ...]:
-    """Column names are matched exactly (the leakage guard runs on them in the config)."""
-    return parse_name_list(key, value, noun="column names", quote_value=True)
-
-
-_PARSERS: Final[Mapping[str, Parser]] = {
-    "n_splits": parse_int,
-    "random_state": parse_int,
-    "max_training_rows": parse_int,
-    "max_cv_customers": parse_int,
-    "max_kernel_predictions": parse_int,
-    "min_training_rows": parse_int,
-    "features": _parse_features,
-    "country_min_frequency": parse_int,
-    "knn_neighbors": parse_int,
-    "boosting_max_iter": parse_int,
-}
-
-
-def config_from_mapping(values: Mapping[str, object] | None) -> PredictionConfig:
-    """Build a config from dbt vars (strings, lists or ints); ``None`` means "the default".
-
-    Unknown keys are rejected (a typo would otherwise be silently ignored).
-    """
-    return settings_from_mapping(PredictionConfig, values, _PARSERS, label="prediction")
-
-
-# --------------------------------------------------------------------------------------------
-# Leakage guard and feature preparation
+# Leakage guard and configuration
 # --------------------------------------------------------------------------------------------
 
 
@@ -346,6 +264,47 @@ def check_features(columns: Iterable[str]) -> tuple[str, ...]:
     if len(set(names)) != len(names):
         raise ValueError(f"feature list names a column more than once: {list(names)}")
     return names
+
+
+@dataclass(frozen=True)
+class PredictionConfig:
+    """All knobs of the new-customer models, each declared once: type, default and range.
+
+    Validated on construction (:func:`~segmentation.dbt_vars.check_fields`), so bad vars fail
+    early; dbt vars are parsed by the same declarations (:func:`config_from_mapping`).
+    """
+
+    n_splits: int = setting(5, minimum=2)
+    random_state: int = setting(42, minimum=0)
+    # SVC and kNN are trained on a seeded subsample of at most this many customers.
+    max_training_rows: int = setting(2500, minimum=10)
+    # Every model sees at most this many training customers (a seeded subsample).
+    max_cv_customers: int = setting(10_000, minimum=MIN_CV_ROWS)
+    # Above this many customers to predict, SVC is not a candidate.
+    max_kernel_predictions: int = setting(200_000, minimum=0)
+    # Below this many training customers only the baselines are evaluated and used.
+    min_training_rows: int = setting(20, minimum=MIN_CV_ROWS)
+    features: tuple[str, ...] = setting(FEATURES, check=check_features)
+    country_min_frequency: int = setting(10, minimum=1)
+    knn_neighbors: int = setting(25, minimum=1)
+    boosting_max_iter: int = setting(150, minimum=1)
+
+    def __post_init__(self) -> None:
+        check_fields(self)
+
+
+def config_from_mapping(values: Mapping[str, object] | None) -> PredictionConfig:
+    """Build a config from the dbt var ``prediction`` (strings, lists or ints).
+
+    ``None`` means "the default"; unknown keys are rejected (a typo would otherwise be
+    silently ignored).
+    """
+    return settings_from_mapping(PredictionConfig, values, var="prediction")
+
+
+# --------------------------------------------------------------------------------------------
+# Feature preparation
+# --------------------------------------------------------------------------------------------
 
 
 def feature_frame(frame: pd.DataFrame, features: Sequence[str]) -> pd.DataFrame:

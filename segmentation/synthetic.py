@@ -76,7 +76,6 @@ __all__ = [
     "SyntheticConfig",
     "WriteSummary",
     "config_for_rows",
-    "count_rows",
     "generate_customers",
     "generate_transactions",
     "iter_transaction_chunks",
@@ -1312,12 +1311,6 @@ def _all_headers(ctx: _Context) -> list[_Headers]:
 # --------------------------------------------------------------------------------------------
 # Public API
 # --------------------------------------------------------------------------------------------
-
-
-def count_rows(config: SyntheticConfig) -> int:
-    """Exact number of rows the config produces, from a cheap header-only pass."""
-    ctx = _context(config)
-    return int(sum(h.n_rows.sum() for h in _all_headers(ctx)))
 
 
 def config_for_rows(n_rows: int, seed: int = 42, **overrides: object) -> SyntheticConfig:

@@ -4,22 +4,21 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from typing import Literal
 
 import numpy as np
 import pytest
 
 from segmentation.dbt_vars import (
-    as_name_tuple,
-    as_tuple,
-    check_int,
+    check_fields,
     means_none,
     parse_bool,
     parse_float,
     parse_int,
     parse_list,
     parse_name_list,
-    parse_optional_int,
     parse_word,
+    setting,
     settings_from_mapping,
     split_list_text,
 )
@@ -30,47 +29,7 @@ def _escaped(value: object) -> str:
     return re.escape(repr(value))
 
 
-# --- check_int ------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("value", [3, np.int64(3), 10**30])
-def test_check_int_accepts_integers_at_or_above_the_minimum(value: object) -> None:
-    check_int("n_init", value, 3)
-
-
-@pytest.mark.parametrize("value", [True, 3.0, "3", None])
-def test_check_int_refuses_non_integers(value: object) -> None:
-    with pytest.raises(ValueError, match=rf"^n_init must be an integer, got {_escaped(value)}$"):
-        check_int("n_init", value, 3)
-
-
-@pytest.mark.parametrize("value", [2, np.int64(-1)])
-def test_check_int_refuses_values_below_the_minimum(value: object) -> None:
-    with pytest.raises(ValueError, match=rf"^n_init must be >= 3, got {_escaped(value)}$"):
-        check_int("n_init", value, 3)
-
-
-# --- as_tuple / as_name_tuple ---------------------------------------------------------------
-
-
-@pytest.mark.parametrize("value", [["a", "b"], ("a", "b")])
-def test_as_name_tuple_turns_sequences_into_tuples(value: object) -> None:
-    assert as_name_tuple("features", value) == ("a", "b")
-
-
-@pytest.mark.parametrize("value", ["a,b", 3, None, {"a", "b"}])
-def test_as_name_tuple_refuses_strings_and_non_sequences(value: object) -> None:
-    with pytest.raises(ValueError, match=rf"^features must be a list of column names, got {value!r}$"):
-        as_name_tuple("features", value)
-
-
-def test_as_tuple_words_the_message_with_expected() -> None:
-    assert as_tuple("clip_quantiles", [0.1, 0.9], "two numbers or none") == (0.1, 0.9)
-    with pytest.raises(ValueError, match=r"^clip_quantiles must be two numbers or none, got '0.1'$"):
-        as_tuple("clip_quantiles", "0.1", "two numbers or none")
-
-
-# --- parse_int / parse_optional_int ----------------------------------------------------------
+# --- parse_int -----------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -97,20 +56,14 @@ def test_parse_int_errors_name_the_key_and_value(value: object) -> None:
         parse_int("k_min", value)
 
 
-@pytest.mark.parametrize("value", [None, "null", " None ", "off", ""])
-def test_parse_optional_int_reads_none_words_as_none(value: object) -> None:
-    assert parse_optional_int("fixed_k", value) is None
+@pytest.mark.parametrize("value", [None, False, "null", " None ", "off", "false", ""])
+def test_means_none(value: object) -> None:
+    assert means_none(value)
 
 
-def test_parse_optional_int_parses_the_rest_as_int() -> None:
-    assert parse_optional_int("fixed_k", "4") == 4
-    with pytest.raises(ValueError, match=r"^fixed_k must be an integer, got 'four'$"):
-        parse_optional_int("fixed_k", "four")
-
-
-def test_means_none() -> None:
-    assert means_none(None) and means_none(" NULL ") and means_none("false")
-    assert not means_none(0) and not means_none(False) and not means_none("0")
+@pytest.mark.parametrize("value", [0, "0", True, "x"])
+def test_means_none_only_for_none_false_and_none_words(value: object) -> None:
+    assert not means_none(value)
 
 
 # --- parse_float -----------------------------------------------------------------------------
@@ -196,43 +149,106 @@ def test_parse_name_list_accepts_text_and_lists(value: object) -> None:
 
 
 def test_parse_name_list_errors_name_the_key_and_value() -> None:
-    with pytest.raises(ValueError, match=r"^features must be a list of column names, got 3$"):
-        parse_name_list("features", 3, noun="column names")
-    with pytest.raises(ValueError, match=r"^features must contain feature names \(strings\), got 3$"):
-        parse_name_list("features", ["a", 3], noun="feature names")
-    with pytest.raises(ValueError, match=r"^features must contain names \(strings\), got \['a', 3\]$"):
-        parse_name_list("features", ["a", 3], quote_value=True)
+    with pytest.raises(ValueError, match=r"^features must be a list of names, got 3$"):
+        parse_name_list("features", 3)
+    with pytest.raises(ValueError, match=r"^features must contain names \(strings\), got 3$"):
+        parse_name_list("features", ["a", 3])
 
 
-# --- settings_from_mapping -------------------------------------------------------------------
+# --- settings declared as fields ------------------------------------------------------------
+
+Colour = Literal["red", "green", "blue"]
+
+
+def _no_x(names: tuple[str, ...]) -> None:
+    if "x" in names:
+        raise ValueError("x is reserved")
 
 
 @dataclasses.dataclass(frozen=True)
 class _Settings:
-    size: int = 5
-    cap: int | None = 10
+    size: int = setting(5, minimum=1)
+    cap: int | None = setting(10, minimum=2)
+    share: float = setting(0.5, minimum=0, below=1)
+    colour: Colour = "red"
+    colours: tuple[Colour, ...] = ("red",)
+    names: tuple[str, ...] = setting(("a",), check=_no_x)
+    bounds: tuple[float, float] | None = setting((0.1, 0.9), minimum=0, maximum=1)
+    flag: bool = True
+
+    def __post_init__(self) -> None:
+        check_fields(self)
 
 
-_PARSERS = {"size": parse_int, "cap": parse_optional_int}
+def test_settings_from_mapping_parses_values_by_field_type() -> None:
+    assert settings_from_mapping(_Settings, None, var="demo") == _Settings()
+    parsed = settings_from_mapping(
+        _Settings,
+        {
+            "size": "7",
+            "cap": "off",
+            "share": "0.25",
+            "colour": " BLUE ",
+            "colours": "[Green, blue]",
+            "names": "A, b",
+            "bounds": "[0, 1]",
+            "flag": "no",
+        },
+        var="demo",
+    )
+    assert parsed == _Settings(7, None, 0.25, "blue", ("green", "blue"), ("A", "b"), (0.0, 1.0), False)
+    # None means "the default" unless the field is optional, where it switches the setting off.
+    assert settings_from_mapping(_Settings, {"size": None, "flag": None}, var="demo") == _Settings()
+    assert settings_from_mapping(_Settings, {"cap": None, "bounds": False}, var="demo") == _Settings(
+        cap=None, bounds=None
+    )
 
 
-def test_settings_from_mapping_parses_values_and_uses_defaults() -> None:
-    assert settings_from_mapping(_Settings, None, _PARSERS, label="demo") == _Settings()
-    assert settings_from_mapping(_Settings, {"size": "7"}, _PARSERS, label="demo") == _Settings(size=7)
-    # None means "the default" unless the key is nullable, where the parser decides.
-    defaulted = settings_from_mapping(_Settings, {"size": None, "cap": None}, _PARSERS, label="demo")
-    assert defaulted == _Settings()
-    nulled = settings_from_mapping(_Settings, {"cap": None}, _PARSERS, label="demo", nullable={"cap"})
-    assert nulled == _Settings(cap=None)
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"siz": 3}, r"^unknown demo setting\(s\) \['siz'\]; allowed: \['bounds', 'cap', 'colour', "),
+        ({"size": "big"}, r"^var demo: size must be an integer, got 'big'$"),
+        ({"size": 0}, r"^var demo: size must be an integer >= 1, got 0$"),
+        ({"cap": 1}, r"^var demo: cap must be an integer >= 2 or none, got 1$"),
+        ({"share": 1}, r"^var demo: share must be a number in \[0, 1\), got 1.0$"),
+        ({"colour": "pink"}, r"^var demo: colour must be one of \['red', 'green', 'blue'\], got 'pink'$"),
+        ({"colours": []}, r"^var demo: colours must be a non-empty list of distinct names .*, got \[\]$"),
+        ({"colours": "red, pink"}, r"colours must be .*, got \['red', 'pink'\] \(unknown: \['pink'\]\)$"),
+        ({"colours": "red, red"}, r"colours must be .*, got \['red', 'red'\] \(repeated: \['red'\]\)$"),
+        ({"names": "a, x"}, r"^var demo: names: x is reserved$"),
+        ({"bounds": "0.5"}, r"^var demo: bounds must be a list of 2 numbers in \[0, 1\] or none, got '0.5'$"),
+        (
+            {"bounds": [0.5, 2]},
+            r"^var demo: bounds must be a list of 2 numbers in \[0, 1\] or none, got \(0.5, 2.0\)",
+        ),
+        ({"flag": "maybe"}, r"^var demo: flag must be true or false, got 'maybe'$"),
+    ],
+)
+def test_settings_from_mapping_errors_name_var_field_value_and_what_is_accepted(
+    values: dict[str, object], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        settings_from_mapping(_Settings, values, var="demo")
 
 
-def test_settings_from_mapping_errors() -> None:
-    unknown = r"^unknown demo setting\(s\) \['siz'\]; allowed: \['cap', 'size'\]$"
-    with pytest.raises(ValueError, match=unknown):
-        settings_from_mapping(_Settings, {"siz": 3}, _PARSERS, label="demo")
+def test_settings_from_mapping_refuses_a_non_mapping() -> None:
     with pytest.raises(ValueError, match=r"^demo settings must be a mapping, got 'size=3'$"):
-        settings_from_mapping(_Settings, "size=3", _PARSERS, label="demo")  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match=r"^size must be an integer, got 'big'$"):
-        settings_from_mapping(_Settings, {"size": "big"}, _PARSERS, label="demo")
-    with pytest.raises(AssertionError, match="parser table out of sync with _Settings"):
-        settings_from_mapping(_Settings, {}, {"size": parse_int}, label="demo")
+        settings_from_mapping(_Settings, "size=3", var="demo")  # type: ignore[arg-type]
+
+
+def test_direct_construction_is_checked_and_lists_become_tuples() -> None:
+    built = _Settings(size=np.int64(3), colours=["blue"], names=["b"], bounds=[0, 1])  # type: ignore[arg-type]
+    assert built.colours == ("blue",) and built.names == ("b",) and built.bounds == (0, 1)
+    for bad in (
+        {"size": True},
+        {"size": 2.0},
+        {"share": float("nan")},
+        {"colour": "RED"},  # only vars are read case-insensitively
+        {"names": "ab"},  # a string is not a list of names
+        {"names": ("a", 3)},
+        {"bounds": (0.1, 0.5, 0.9)},
+        {"flag": 1},
+    ):
+        with pytest.raises(ValueError, match=rf"^{next(iter(bad))} must be "):
+            _Settings(**bad)  # type: ignore[arg-type]
