@@ -82,20 +82,21 @@ $(SPARK_STAMP): requirements-spark.lock
 
 spark-setup: $(SPARK_STAMP)
 
-# Train on DuckDB (synthetic default, every test), export the trained models as seeds, then build
-# the same project on Spark with every test. Prints both build times.
+# Land the synthetic default once, train on DuckDB (every test), export the trained models as seeds,
+# then build the same project on Spark from the same landed file, with every test. Prints both build times.
 spark-build: setup spark-setup
 	test -f $(SYNTHETIC) || $(BIN)/python -m segmentation.synthetic --out $(SYNTHETIC)
 	rm -rf $(SPARK_RUN_DIR) && mkdir -p $(SPARK_RUN_DIR)
+	$(BIN)/python -m segmentation.land $(SYNTHETIC) --out $(SPARK_RUN_DIR)/landed.parquet
 	@start=$$(date +%s); \
 	DBT_DUCKDB_PATH=$(SPARK_RUN_DIR)/duckdb.duckdb DBT_TARGET_PATH=$(SPARK_RUN_DIR)/target-duckdb \
-	DBT_LOG_PATH=$(SPARK_RUN_DIR)/logs-duckdb RETAIL_RAW_PATH=$(SYNTHETIC) \
+	DBT_LOG_PATH=$(SPARK_RUN_DIR)/logs-duckdb RETAIL_LANDED_PATH=$(SPARK_RUN_DIR)/landed.parquet \
 		$(BIN)/dbt build --target duckdb || exit 1; \
 	echo "DuckDB build: $$(( $$(date +%s) - start )) s" | tee $(SPARK_RUN_DIR)/build_times.txt
 	$(BIN)/python -m segmentation.export_trained_model --duckdb $(SPARK_RUN_DIR)/duckdb.duckdb --out $(TRAINED_MODEL)
 	@start=$$(date +%s); \
 	DBT_SPARK_WAREHOUSE=$(SPARK_RUN_DIR)/spark-warehouse DBT_TARGET_PATH=$(SPARK_RUN_DIR)/target-spark \
-	DBT_LOG_PATH=$(SPARK_RUN_DIR)/logs-spark RETAIL_RAW_PATH=$(SYNTHETIC) \
+	DBT_LOG_PATH=$(SPARK_RUN_DIR)/logs-spark RETAIL_LANDED_PATH=$(SPARK_RUN_DIR)/landed.parquet \
 		$(SPARK_BIN)/dbt build --target spark || exit 1; \
 	echo "Spark build: $$(( $$(date +%s) - start )) s" | tee -a $(SPARK_RUN_DIR)/build_times.txt
 

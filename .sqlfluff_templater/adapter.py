@@ -19,7 +19,6 @@ def _format_list(formats: object) -> str:
 
 
 _DUCKDB: dict[str, Callable[..., str]] = {
-    "try_cast_as": lambda expression, data_type: f"try_cast({expression} as {data_type})",
     "try_cast_iso_timestamp": lambda expression: f"try_cast({expression} as timestamp)",
     "try_parse_timestamp": lambda expression, formats: f"try_strptime({expression}, [{_format_list(formats)}])",
     "regexp_replace_all": lambda expression, pattern, replacement: (
@@ -28,6 +27,7 @@ _DUCKDB: dict[str, Callable[..., str]] = {
     "regexp_full_match": lambda expression, pattern: f"regexp_full_match({expression}, {_literal(pattern)})",
     "iso_day_of_week": lambda expression: f"extract(isodow from {expression})",
     "median": lambda expression: f"median({expression})",
+    "raise_error": lambda message, data_type: f"cast(error({message}) as {data_type})",
     "integer_divide": lambda numerator, denominator: f"(({numerator}) // ({denominator}))",
 }
 

@@ -1,27 +1,60 @@
-"""Prepare a raw transaction file for dbt.
+"""Land a raw transaction file for dbt: the one landing path of every warehouse.
 
-dbt reads csv, csv.gz and parquet directly (see macro land_raw_transactions). Two things need
-Python first: spreadsheets, which DuckDB cannot read here without a downloadable extension, and the
-text encoding of a CSV, which DuckDB does not detect (the original UCI "Online Retail" CSV exports
-are Latin-1).
+Everything about the file as a file is decided here, once, for DuckDB and Spark alike: its kind
+(by suffix), its text encoding, its delimiter and header, lines whose field count does not match
+the header, and whether it holds any data line. A file that passes is written to one parquet file
+(``source_row_number`` plus the raw columns: every CSV field as text, a parquet file's own types,
+a workbook's cells as text), and the dbt hook ``land_raw_transactions`` attaches that file as the
+source on either engine. What the values mean (dates, layouts, the snapshot date) is decided by the
+dbt models, in SQL.
+
+A CSV is read with every column as text: a bad value in one row must reach staging and be
+quarantined with a reason, instead of failing the load or being dropped by a CSV sniffer that
+guessed a type from the first rows. Its delimiter and column names are given to the reader, not
+sniffed by it: a sniffer upset by one bad line may take a data line for the header.
+
+The landed file is written beside its final name and renamed over it only once it is complete and
+checked, so a bad file never replaces the previous good one and a reader never sees half a file.
 """
 
 from __future__ import annotations
 
 import argparse
 import codecs
+import csv
 import gzip
+import os
+import re
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 
-CSV_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".tsv.gz", ".txt", ".txt.gz")
-PARQUET_SUFFIXES = (".parquet",)
-SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm")
+# The one list of accepted inputs: suffix -> kind. Longest suffixes first, so '.csv.gz' wins over '.gz'.
+FILE_KINDS: dict[str, str] = {
+    ".csv.gz": "csv",
+    ".tsv.gz": "csv",
+    ".txt.gz": "csv",
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".txt": "csv",
+    ".parquet": "parquet",
+    ".xlsx": "spreadsheet",
+    ".xlsm": "spreadsheet",
+}
+# Known but not readable here: the advice names what to do instead.
+REFUSED_KINDS: dict[str, str] = {
+    ".xls": "an Excel 97-2003 workbook; save it as .xlsx or .csv",
+}
+DELIMITERS = (",", ";", "\t", "|")
+ENCODINGS = {"utf-8": "utf-8", "utf8": "utf-8", "latin-1": "latin-1", "latin1": "latin-1", "utf-16": "utf-16"}
+DEFAULT_LANDED_PATH = Path("data/landed/raw_transactions.parquet")
 READ_BLOCK_BYTES = 1 << 20
+# How much of a bad line a message quotes.
+QUOTED_CHARACTERS = 160
 
 
 class InputFileError(ValueError):
@@ -29,23 +62,32 @@ class InputFileError(ValueError):
 
 
 @dataclass(frozen=True)
-class PreparedInput:
-    """What dbt should read, and the vars that tell it how."""
+class LandedFile:
+    """What was landed, for the summary and for the dbt hook."""
 
     path: Path
-    dbt_vars: dict[str, str] = field(default_factory=dict)
+    source: Path
+    kind: str
+    line_count: int
+    columns: tuple[str, ...]
+    encoding: str | None = None
+    delimiter: str | None = None
+
+
+def accepted_suffixes() -> str:
+    return ", ".join(FILE_KINDS)
 
 
 def file_kind(path: Path) -> str:
     """'csv', 'parquet' or 'spreadsheet', judged by the file name."""
     name = path.name.lower()
-    if name.endswith(CSV_SUFFIXES):
-        return "csv"
-    if name.endswith(PARQUET_SUFFIXES):
-        return "parquet"
-    if name.endswith(SPREADSHEET_SUFFIXES):
-        return "spreadsheet"
-    raise InputFileError(f"{path}: unsupported file type; use .csv, .csv.gz, .tsv, .parquet or .xlsx")
+    for suffix, kind in FILE_KINDS.items():
+        if name.endswith(suffix):
+            return kind
+    for suffix, advice in REFUSED_KINDS.items():
+        if name.endswith(suffix):
+            raise InputFileError(f"{path}: {advice}")
+    raise InputFileError(f"{path}: unsupported file type; use one of {accepted_suffixes()}")
 
 
 def _byte_blocks(path: Path) -> Iterator[bytes]:
@@ -71,8 +113,146 @@ def detect_csv_encoding(path: Path) -> str:
     return "utf-8"
 
 
-def land_spreadsheet(path: Path, out: Path) -> Path:
-    """Stack every sheet of a workbook into one parquet file of text columns.
+def first_non_utf8_line(path: Path) -> tuple[int, str] | None:
+    """The number and text (as Latin-1) of the first line that is not valid UTF-8, if any."""
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    with opener(path, "rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError:
+                return number, raw.decode("latin-1").rstrip("\r\n")
+    return None
+
+
+def read_header(path: Path, encoding: str) -> str:
+    """The first line of a text file, without a byte-order mark or line end."""
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    with opener(path, "rb") as handle:
+        first = handle.readline()
+    return first.decode(encoding, errors="replace").lstrip("\ufeff").rstrip("\r\n")
+
+
+def sniff_delimiter(header: str, path: Path) -> str:
+    """The candidate delimiter that splits the header most often, ignoring quoted names."""
+    unquoted = re.sub(r'"[^"]*"', "", header)
+    counts = {candidate: unquoted.count(candidate) for candidate in DELIMITERS}
+    delimiter = max(DELIMITERS, key=lambda candidate: counts[candidate])
+    if counts[delimiter] == 0:
+        raise InputFileError(
+            f"{path}: cannot be split into columns: its header line ({header[:200]}) holds no comma, "
+            "semicolon, tab or pipe, so the whole line would be one column. Export the file with one "
+            "of these delimiters."
+        )
+    return delimiter
+
+
+def header_columns(header: str, delimiter: str) -> list[str]:
+    """Column names as the reader gives them: unquoted, blanks named columnN, repeats suffixed."""
+    names: list[str] = []
+    for position, raw_name in enumerate(next(csv.reader([header], delimiter=delimiter))):
+        name = raw_name.strip() or f"column{position}"
+        names.append(f"{name}_{position}" if name in names else name)
+    return names
+
+
+def _sql_literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _csv_reader(path: Path, delimiter: str, columns: list[str], encoding: str) -> str:
+    column_types = ", ".join(f"{_sql_literal(name)}: 'varchar'" for name in columns)
+    return (
+        f"read_csv({_sql_literal(str(path))}, header = true, skip = 0, auto_detect = false, "
+        f"delim = {_sql_literal(delimiter)}, quote = '\"', escape = '\"', columns = {{{column_types}}}, "
+        f"encoding = {_sql_literal(encoding)}, null_padding = false, strict_mode = true, "
+        "ignore_errors = true, store_rejects = true)"
+    )
+
+
+def _rejected_lines(con: duckdb.DuckDBPyConnection) -> dict[str, object]:
+    """Lines the reader set aside for a wrong field count, summarised by column name."""
+    return (
+        con.execute(
+            """
+            select
+                count(distinct line) as rejected_line_count,
+                min(line) as first_rejected_line,
+                arg_min(csv_line, line) as first_rejected_text,
+                arg_min(error_message, line) as first_reject_error
+            from reject_errors
+            """
+        )
+        .df()
+        .iloc[0]
+        .to_dict()
+    )
+
+
+def _write_parquet(con: duckdb.DuckDBPyConnection, select_sql: str, out: Path) -> Path:
+    partial = out.with_name(out.name + ".partial")
+    con.execute(f"copy ({select_sql}) to {_sql_literal(str(partial))} (format parquet, compression zstd)")
+    return partial
+
+
+def _landed_line_count(con: duckdb.DuckDBPyConnection, path: Path) -> int:
+    return int(con.execute(f"select count(*) from read_parquet({_sql_literal(str(path))})").fetchone()[0])
+
+
+def _check_encoding(path: Path, encoding: str) -> None:
+    if encoding != "utf-8":
+        return
+    bad = first_non_utf8_line(path)
+    if bad is not None:
+        number, text = bad
+        raise InputFileError(
+            f"{path}: is not valid UTF-8: line {number} ({text[:120]}) has bytes that are not UTF-8, as "
+            "Latin-1 exports do. Leave the encoding to detection, or give --encoding latin-1."
+        )
+
+
+def _land_csv(con: duckdb.DuckDBPyConnection, path: Path, out: Path, encoding: str) -> tuple[Path, str, list[str]]:
+    _check_encoding(path, encoding)
+    header = read_header(path, encoding)
+    if not header.strip():
+        raise InputFileError(
+            f"{path}: is empty or its first line is blank: the first line must be the header "
+            "(e.g. Invoice,StockCode,Description,Quantity,InvoiceDate,Price,Customer ID,Country)."
+        )
+    delimiter = sniff_delimiter(header, path)
+    columns = header_columns(header, delimiter)
+    reader = _csv_reader(path, delimiter, columns, encoding)
+    partial = _write_parquet(
+        con, f"select cast(row_number() over () as bigint) as source_row_number, * from {reader}", out
+    )
+    rejected = _rejected_lines(con)
+    if rejected["rejected_line_count"]:
+        partial.unlink()
+        raise InputFileError(
+            f"{path}: {rejected['rejected_line_count']} line(s) do not have as many fields as the header, "
+            f"first line {rejected['first_rejected_line']} "
+            f"({str(rejected['first_rejected_text'])[:QUOTED_CHARACTERS]}): {rejected['first_reject_error']}. "
+            "A field holding the delimiter must be in double quotes, and every line must use the header's "
+            "delimiter; fix or remove these lines (nothing was loaded)."
+        )
+    return partial, delimiter, columns
+
+
+def _land_parquet(con: duckdb.DuckDBPyConnection, path: Path, out: Path) -> tuple[Path, list[str]]:
+    reader = f"read_parquet({_sql_literal(str(path))}, file_row_number = true)"
+    columns = [row[0] for row in con.execute(f"describe select * from {reader}").fetchall()]
+    columns = [name for name in columns if name != "file_row_number"]
+    partial = _write_parquet(
+        con,
+        "select cast(file_row_number + 1 as bigint) as source_row_number, "
+        f"columns(c -> c <> 'file_row_number') from {reader}",
+        out,
+    )
+    return partial, columns
+
+
+def read_workbook(path: Path) -> pd.DataFrame:
+    """Every sheet of a workbook stacked, as text.
 
     UCI publishes Online Retail II as one workbook with a sheet per year; the sheets must share
     their header so that stacking them loses nothing.
@@ -88,45 +268,91 @@ def land_spreadsheet(path: Path, out: Path) -> Path:
                 f"'{reference_name}' has {list(reference.columns)}; "
                 "all sheets must share one header"
             )
-    stacked = pd.concat(list(sheets.values()), ignore_index=True)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    stacked.to_parquet(out, index=False)
-    return out
+    return pd.concat(list(sheets.values()), ignore_index=True)
 
 
-def prepare_input(path: Path, landing_dir: Path) -> PreparedInput:
-    """Validate a raw file and return what dbt should read (converting a workbook if needed)."""
+def _land_workbook(con: duckdb.DuckDBPyConnection, path: Path, out: Path) -> tuple[Path, list[str]]:
+    stacked = read_workbook(path)
+    con.register("workbook_lines", stacked)
+    partial = _write_parquet(
+        con, "select cast(row_number() over () as bigint) as source_row_number, * from workbook_lines", out
+    )
+    return partial, [str(name) for name in stacked.columns]
+
+
+def check_path(path: Path) -> str:
+    """The file's kind, after the checks that need no reading."""
     if not path.exists():
         raise InputFileError(f"{path}: file not found")
     if not path.is_file():
         raise InputFileError(f"{path}: not a file")
     if path.stat().st_size == 0:
         raise InputFileError(f"{path}: the file is empty")
-    if "'" in str(path):
-        raise InputFileError(f"{path}: the path contains a single quote; rename it")
-    kind = file_kind(path)
-    if kind == "spreadsheet":
-        landed = land_spreadsheet(path, landing_dir / f"{path.stem}.parquet")
-        return PreparedInput(path=landed.resolve())
-    if kind == "csv":
-        encoding = detect_csv_encoding(path)
-        return PreparedInput(path=path.resolve(), dbt_vars={"raw_csv_encoding": encoding})
-    return PreparedInput(path=path.resolve())
+    return file_kind(path)
+
+
+def land(source: Path, out: Path = DEFAULT_LANDED_PATH, encoding: str | None = None) -> LandedFile:
+    """Check a raw file and write it to ``out`` as parquet with ``source_row_number``.
+
+    ``encoding`` applies to text files; None detects UTF-8 or Latin-1.
+    """
+    source = source.resolve()
+    kind = check_path(source)
+    if encoding is not None and encoding.lower() not in ENCODINGS:
+        raise InputFileError(f"encoding '{encoding}' is not supported; use one of {', '.join(ENCODINGS)}")
+    out = out.resolve()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    delimiter = None
+    with duckdb.connect() as con:
+        if kind == "csv":
+            encoding = ENCODINGS[encoding.lower()] if encoding else detect_csv_encoding(source)
+            partial, delimiter, columns = _land_csv(con, source, out, encoding)
+        elif kind == "parquet":
+            encoding = None
+            partial, columns = _land_parquet(con, source, out)
+        else:
+            encoding = None
+            partial, columns = _land_workbook(con, source, out)
+        line_count = _landed_line_count(con, partial)
+    if line_count == 0:
+        partial.unlink()
+        raise InputFileError(
+            f"{source}: has a header but no data lines: nothing to build. Check that the export finished writing."
+        )
+    os.replace(partial, out)
+    return LandedFile(
+        path=out,
+        source=source,
+        kind=kind,
+        line_count=line_count,
+        columns=tuple(columns),
+        encoding=encoding,
+        delimiter=delimiter,
+    )
+
+
+def describe(landed: LandedFile) -> str:
+    """One line for people: what was read and how."""
+    how = [landed.kind]
+    if landed.encoding:
+        how.append(f"encoding {landed.encoding}")
+    if landed.delimiter:
+        how.append("delimiter " + ("tab" if landed.delimiter == "\t" else repr(landed.delimiter)))
+    return f"landed {landed.line_count:,} lines of {landed.source} ({', '.join(how)}) into {landed.path}"
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Convert a transaction workbook for dbt.")
-    parser.add_argument("path", type=Path, help="raw transaction file (.xlsx, .csv, .parquet)")
-    parser.add_argument("--landing-dir", type=Path, default=Path("data/landed"))
+    parser = argparse.ArgumentParser(description="Check a raw transaction file and land it for dbt.")
+    parser.add_argument("path", type=Path, help=f"raw transaction file ({accepted_suffixes()})")
+    parser.add_argument("--out", type=Path, default=DEFAULT_LANDED_PATH, help="landed parquet file")
+    parser.add_argument("--encoding", help="text encoding of a CSV (default: detected, UTF-8 or Latin-1)")
     args = parser.parse_args(argv)
     try:
-        prepared = prepare_input(args.path, args.landing_dir)
+        landed = land(args.path, args.out, args.encoding)
     except InputFileError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    print(prepared.path)
-    for key, value in prepared.dbt_vars.items():
-        print(f"{key}={value}")
+    print(describe(landed))
     return 0
 
 

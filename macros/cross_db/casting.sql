@@ -6,21 +6,11 @@
     Spark 4 default) at the first bad row.
 -#}
 
-{#- try_cast(text as type): null when the text is not a value of the type. -#}
 {% macro try_cast_as(expression, data_type) -%}
-    {{ return(adapter.dispatch('try_cast_as', 'customer_segmentation')(expression, data_type)) }}
-{%- endmacro %}
-
-{#- DuckDB, Spark (3.2+), Databricks and Snowflake all spell it the same way. -#}
-{% macro default__try_cast_as(expression, data_type) -%}
     try_cast({{ expression }} as {{ data_type }})
 {%- endmacro %}
 
 
-{#-
-    An ISO 8601 date or timestamp (yyyy-mm-dd[ hh:mm[:ss[.fff]]]) as a timestamp, its wall-clock
-    time kept (Spark's session runs in UTC, see profiles.yml); null for anything else.
--#}
 {% macro try_cast_iso_timestamp(expression) -%}
     {{ return(adapter.dispatch('try_cast_iso_timestamp', 'customer_segmentation')(expression)) }}
 {%- endmacro %}
@@ -29,8 +19,6 @@
     try_cast({{ expression }} as timestamp)
 {%- endmacro %}
 
-{#- Spark's cast also accepts partial dates ('2010' is 2010-01-01) that DuckDB rejects, so the text
-    must look like a date first. -#}
 {% macro spark__try_cast_iso_timestamp(expression) -%}
     case
         when {{ regexp_full_match(expression, iso_date_pattern()) }}
@@ -38,21 +26,15 @@
     end
 {%- endmacro %}
 
-{#- yyyy-mm-dd, then optionally a time after a space or a T. -#}
 {% macro iso_date_pattern() -%}
     {{- return('[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([ T][0-9]{1,2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?)?') -}}
 {%- endmacro %}
 
 
-{#-
-    The first of `formats` (strftime patterns such as '%m/%d/%Y %H:%M') that parses the text, as a
-    timestamp; null when none does.
--#}
 {% macro try_parse_timestamp(expression, formats) -%}
     {{ return(adapter.dispatch('try_parse_timestamp', 'customer_segmentation')(expression, formats)) }}
 {%- endmacro %}
 
-{#- DuckDB tries a list of formats in one call. -#}
 {% macro default__try_parse_timestamp(expression, formats) -%}
     try_strptime({{ expression }}, [
         {%- for date_format in formats -%}
@@ -61,7 +43,6 @@
     ])
 {%- endmacro %}
 
-{#- Spark takes one Java DateTimeFormatter pattern per call: one try_to_timestamp per format. -#}
 {% macro spark__try_parse_timestamp(expression, formats) -%}
     coalesce(
         {%- for date_format in formats %}
@@ -71,11 +52,6 @@
     )
 {%- endmacro %}
 
-{#-
-    strftime -> Java DateTimeFormatter. Single letters (M, d, H) read one or two digits, as strftime's
-    %m, %d and %H do ('12/1/2010 8:26' is a valid UCI date). Fails on a directive it does not know, so a
-    format is never silently misread.
--#}
 {% macro java_datetime_pattern(strftime_format) -%}
     {%- set directives = {
         '%Y': 'yyyy', '%m': 'M', '%d': 'd', '%H': 'H', '%M': 'm', '%S': 's', '%y': 'yy', '%%': '%',

@@ -1,6 +1,5 @@
 {#- Date parts dbt has no cross-database macro for. -#}
 
-{#- ISO day of the week: 1 = Monday ... 7 = Sunday. -#}
 {% macro iso_day_of_week(expression) -%}
     {{ return(adapter.dispatch('iso_day_of_week', 'customer_segmentation')(expression)) }}
 {%- endmacro %}

@@ -5,12 +5,10 @@
     escapes in literals, so '\.' would reach the regex engine as '.').
 -#}
 
-{#- Every match of `pattern` in the text replaced by `replacement`. -#}
 {% macro regexp_replace_all(expression, pattern, replacement) -%}
     {{ return(adapter.dispatch('regexp_replace_all', 'customer_segmentation')(expression, pattern, replacement)) }}
 {%- endmacro %}
 
-{#- DuckDB replaces the first match only unless told 'g'. -#}
 {% macro default__regexp_replace_all(expression, pattern, replacement) -%}
     regexp_replace({{ expression }}, {{ sql_string_literal(pattern) }}, {{ sql_string_literal(replacement) }}, 'g')
 {%- endmacro %}
@@ -20,7 +18,6 @@
 {%- endmacro %}
 
 
-{#- True when the whole text matches `pattern` (no anchors needed), null for null text. -#}
 {% macro regexp_full_match(expression, pattern) -%}
     {{ return(adapter.dispatch('regexp_full_match', 'customer_segmentation')(expression, pattern)) }}
 {%- endmacro %}
@@ -29,7 +26,6 @@
     regexp_full_match({{ expression }}, {{ sql_string_literal(pattern) }})
 {%- endmacro %}
 
-{#- rlike finds the pattern anywhere, so it is anchored at both ends. -#}
 {% macro spark__regexp_full_match(expression, pattern) -%}
     ({{ expression }} rlike {{ string_literal('^(?:' ~ pattern ~ ')$') }})
 {%- endmacro %}

@@ -1,10 +1,3 @@
-{#-
-    Seeds on Spark through dbt-spark's `session` method. dbt-spark pastes each value into the insert
-    statement between quotes without escaping them, so a quote in a seed ("Can't lose them" in
-    rfm_segment_map) breaks the statement, and an infinite double (a clip bound with clipping off)
-    becomes a bare `inf`. Here every value is a properly escaped literal cast to its column type,
-    which Spark parses exactly (decimal text to double rounds once, to the nearest double).
--#}
 {% macro spark__load_csv_rows(model, agate_table) %}
     {%- set column_override = model['config'].get('column_types', {}) -%}
     {%- set column_types = [] -%}

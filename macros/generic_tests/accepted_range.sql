@@ -1,4 +1,3 @@
-{#- Fails for rows whose value lies outside [min_value, max_value]; either bound may be omitted. -#}
 {% test accepted_range(model, column_name, min_value=none, max_value=none, inclusive=true) %}
 select {{ column_name }}
 from {{ model }}

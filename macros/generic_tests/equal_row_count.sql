@@ -1,4 +1,3 @@
-{#- Fails when the model and compare_model do not have the same number of rows. -#}
 {% test equal_row_count(model, compare_model, compare_where='true') %}
 with model_rows as (
     select count(*) as row_count from {{ model }}

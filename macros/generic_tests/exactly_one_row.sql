@@ -1,4 +1,3 @@
-{#- Fails unless the model (after the optional filter) has exactly one row. -#}
 {% test exactly_one_row(model, where_clause='true') %}
 select count(*) as row_count
 from {{ model }}

@@ -13,7 +13,7 @@
 
 with
 
-customers as (
+customer_features as (
 
     select * from {{ ref('int_customer_features') }}
 
@@ -32,16 +32,18 @@ feature_values as (
         customer_id,
         '{{ feature }}' as feature,
         cast({{ feature }} as double) as feature_value
-    from customers
+    from customer_features
     {%- if not loop.last %}
     union all
     {%- endif %}
     {%- endfor %}
     {%- if not features %}
     select
-        cast(null as {{ dbt.type_string() }}) as customer_id,
+        customer_id,
         cast(null as {{ dbt.type_string() }}) as feature,
         cast(null as double) as feature_value
+    from customer_features
+    where false
     {%- endif %}
 
 ),

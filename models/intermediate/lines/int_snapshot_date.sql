@@ -5,7 +5,10 @@ with
 
 transactions as (
 
-    select invoiced_at from {{ ref('stg_retail__transactions') }}
+    select
+        invoiced_at,
+        raw_invoiced_at
+    from {{ ref('stg_retail__transactions') }}
 
 ),
 
@@ -13,17 +16,44 @@ data_bounds as (
 
     select
         cast(min(invoiced_at) as date) as data_start_date,
-        cast(max(invoiced_at) as date) as data_end_date
+        cast(max(invoiced_at) as date) as data_end_date,
+        count(*) as line_count,
+        count(invoiced_at) as dated_line_count,
+        max(raw_invoiced_at) as undated_example
     from transactions
 
 ),
 
+-- Either failure would otherwise build "successfully" into empty marts, or fail much later in a
+-- Python model with no word about the cause. Both stop the build here, on every warehouse.
 final as (
 
     select
         data_start_date,
         data_end_date,
-        {{ snapshot_override or day_after_last_invoice }} as snapshot_date,
+        case
+            when dated_line_count = 0
+                then {{ raise_error(
+                    "'None of the ' || cast(line_count as " ~ dbt.type_string() ~ ") || ' landed lines has an "
+                    ~ "invoice date that parses (e.g. ''' || coalesce(undated_example, '') || '''). Add its format "
+                    ~ "to the var raw_date_formats (strptime, e.g. ''%d.%m.%Y %H:%M''); ISO dates "
+                    ~ "(yyyy-mm-dd hh:mm) always parse.'",
+                    'date'
+                ) }}
+            {%- if snapshot_override %}
+            when {{ snapshot_override }} <= data_start_date
+                then {{ raise_error(
+                    "'var snapshot_date=' || cast(" ~ snapshot_override ~ " as " ~ dbt.type_string()
+                    ~ ") || ' is on or before the first invoice (' || cast(data_start_date as "
+                    ~ dbt.type_string() ~ ") || '): every line would be quarantined as after_snapshot_date "
+                    ~ "and no customer would remain. Use a date after the first invoice (the file ends on ' || "
+                    ~ "cast(data_end_date as " ~ dbt.type_string() ~ ") || '), or leave it unset to use the day "
+                    ~ "after the last invoice.'",
+                    'date'
+                ) }}
+            {%- endif %}
+            else {{ snapshot_override or day_after_last_invoice }}
+        end as snapshot_date,
         {{ 'true' if snapshot_override else 'false' }} as is_snapshot_date_from_var
     from data_bounds
 

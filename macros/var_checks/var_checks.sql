@@ -1,26 +1,5 @@
-{#- Business rules on invoice numbers, shared by every model that needs them. -#}
+{#- Vars are text the user typed: each is checked once, here, before it is pasted into SQL. -#}
 
-{#- UCI convention: an invoice number starting with 'C' is a cancellation (credit note). -#}
-{% macro is_cancellation_invoice(invoice_no) -%}
-    (upper({{ invoice_no }}) like 'C%')
-{%- endmacro %}
-
-
-{#- An invoice number starting with 'A' is a bad-debt adjustment, not a sale. -#}
-{% macro is_adjustment_invoice(invoice_no) -%}
-    (upper({{ invoice_no }}) like 'A%')
-{%- endmacro %}
-
-
-{#- Label shown for products whose description is missing. -#}
-{% macro unknown_description_label() -%}
-    'Unknown'
-{%- endmacro %}
-
-
-{#- Snapshot date given by the user, validated (a real calendar date in yyyy-mm-dd form, digits
-    only) before it reaches SQL so a hostile value cannot inject SQL and a typo such as 2011-02-30
-    is named here rather than failing as a cast deep in the build; none when not set. -#}
 {% macro snapshot_date_literal() %}
     {%- set value = var('snapshot_date') -%}
     {%- if value is none or value == '' or value | string | lower in ('none', 'null') -%}
@@ -44,9 +23,6 @@
 {% endmacro %}
 
 
-{#- A whole-number var (a count of days) checked before it is pasted into SQL: a var is text the
-    user typed, so anything but digits could change the statement, and a fraction or a negative
-    window has no meaning. YAML gives 180, --vars may give '180'; both are accepted. -#}
 {% macro integer_var(name, minimum=0) %}
     {%- set value = var(name) -%}
     {%- set text = value | string | trim -%}
@@ -60,8 +36,6 @@
 {% endmacro %}
 
 
-{#- The strptime formats of var raw_date_formats, checked: a bare string would otherwise be read
-    character by character (each character a "format"), and quotes have no place in a date format. -#}
 {% macro raw_date_formats() %}
     {%- set formats = var('raw_date_formats') -%}
     {%- set example = "e.g. ['%d/%m/%Y %H:%M', '%m/%d/%Y %H:%M']" -%}
@@ -81,15 +55,3 @@
     {%- endfor -%}
     {{ return(formats | list) }}
 {% endmacro %}
-
-
-{#- Country shown when the raw line has none (the label UCI itself uses). -#}
-{% macro unknown_country_label() -%}
-    'Unspecified'
-{%- endmacro %}
-
-
-{#- KMeans names repeat as "At risk (2)" when two segments share a profile; actions key on the base name. -#}
-{% macro segment_base_name(segment_name) -%}
-    {{ regexp_replace_all(segment_name, ' [(][0-9]+[)]$', '') }}
-{%- endmacro %}
