@@ -45,7 +45,7 @@ Choices (and why):
   mean and so preserves totals; ``knn`` averages raw neighbour values. RMSE and R2 in the metrics
   table show the trade-off. Segment: logistic regression, SVC (calibrated with
   ``CalibratedClassifierCV(ensemble=False)``, since ``SVC(probability=True)`` is deprecated),
-  decision tree, HistGradientBoosting and kNN. Regressor predictions are clipped at 0 (both
+  decision tree, random forest, HistGradientBoosting and kNN. Regressor predictions are clipped at 0 (both
   targets are non-negative); the Poisson deviance floors predictions at 1e-6.
 * **Preprocessing** (:func:`build_preprocessor`, a ColumnTransformer): fitted once per fold on
   that fold's training block and shared by all candidates (refitting it inside every candidate
@@ -92,7 +92,11 @@ import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.compose import ColumnTransformer, TransformedTargetRegressor
-from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+from sklearn.ensemble import (
+    HistGradientBoostingClassifier,
+    HistGradientBoostingRegressor,
+    RandomForestClassifier,
+)
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression, PoissonRegressor, Ridge
@@ -288,6 +292,10 @@ class PredictionConfig:
     country_min_frequency: int = setting(10, minimum=1)
     knn_neighbors: int = setting(25, minimum=1)
     boosting_max_iter: int = setting(150, minimum=1)
+    # Random forest: enough trees for stable votes at a few thousand customers; leaves of at
+    # least forest_min_samples_leaf customers keep it from memorising single first invoices.
+    forest_trees: int = setting(200, minimum=1)
+    forest_min_samples_leaf: int = setting(5, minimum=1)
 
     def __post_init__(self) -> None:
         check_fields(self)
@@ -614,6 +622,16 @@ def _boosting_classifier(config: PredictionConfig) -> HistGradientBoostingClassi
     return HistGradientBoostingClassifier(**_boosting_settings(config))
 
 
+def _forest_classifier(config: PredictionConfig) -> RandomForestClassifier:
+    # n_jobs=1: the dbt run already keeps the other cores busy, and one thread is reproducible.
+    return RandomForestClassifier(
+        n_estimators=config.forest_trees,
+        min_samples_leaf=config.forest_min_samples_leaf,
+        random_state=config.random_state,
+        n_jobs=1,
+    )
+
+
 def _segment_candidates(config: PredictionConfig, n_predict: int = 0) -> list[Candidate]:
     """``n_predict``: customers the chosen model will predict; too many leave SVC out."""
     cols = config.features
@@ -634,6 +652,7 @@ def _segment_candidates(config: PredictionConfig, n_predict: int = 0) -> list[Ca
             lambda n: DecisionTreeClassifier(max_depth=6, min_samples_leaf=20, random_state=seed),
             cols,
         ),
+        Candidate("random_forest", lambda n: _forest_classifier(config), cols),
         Candidate("hist_gradient_boosting", lambda n: _boosting_classifier(config), cols),
         Candidate(
             "knn",

@@ -33,7 +33,7 @@ from segmentation.prediction import (
 
 SEGMENT_NAMES = {1: "Small", 2: "Medium", 3: "Large"}
 COUNTRIES = ["United Kingdom"] * 16 + ["Germany", "France", "Spain", "Iceland"]
-FAST = PredictionConfig(n_splits=4, max_training_rows=300, boosting_max_iter=60)
+FAST = PredictionConfig(n_splits=4, max_training_rows=300, boosting_max_iter=60, forest_trees=30)
 
 
 def make_frame(n_train: int = 480, n_new: int = 80, seed: int = 0, shuffle: bool = True) -> pd.DataFrame:
@@ -169,6 +169,7 @@ def test_metrics_layout_and_dtypes(metrics: pd.DataFrame) -> None:
         "logistic_regression",
         "svc",
         "decision_tree",
+        "random_forest",
         "hist_gradient_boosting",
         "knn",
     }
