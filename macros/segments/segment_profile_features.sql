@@ -5,7 +5,3 @@
     ]) }}
 {% endmacro %}
 
-
-{% macro segment_base_name(segment_name) -%}
-    {{ regexp_replace_all(segment_name, ' [(][0-9]+[)]$', '') }}
-{%- endmacro %}

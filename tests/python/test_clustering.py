@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import duckdb
 import numpy as np
 import pandas as pd
@@ -15,7 +13,6 @@ from segmentation.clustering import (
     ASSIGNMENT_COLUMNS,
     CENTROID_COLUMNS,
     DIAGNOSTIC_COLUMNS,
-    NAMING_RULES,
     SCALER_COLUMNS,
     SINGLE_SEGMENT_NAME,
     SegmentationConfig,
@@ -29,6 +26,7 @@ from segmentation.clustering import (
     fit_segments,
     name_segments,
     prepare_features,
+    rule_based_segments,
 )
 
 # Blob centres in log1p space: (recency_days, frequency, monetary).
@@ -40,7 +38,14 @@ BLOB_CENTRES = np.array(
         [1.5, 0.8, 3.5],  # recent, rare, small
     ]
 )
-FAST = {"k_max": 6, "bootstrap_rounds": 2, "bootstrap_sample_size": 500, "n_init": 2}
+FAST = {
+    "k_min": 2,
+    "k_max": 6,
+    "bootstrap_rounds": 2,
+    "bootstrap_sample_size": 500,
+    "n_init": 2,
+    "seed_runs": 1,
+}
 
 
 def make_mart(
@@ -95,6 +100,8 @@ def test_blobs_choose_right_k_and_recover_groups(blobs, blob_chain):
     config, diagnostics, _, segments = blob_chain
     assert chosen_k(diagnostics) == 4
     assert "highest silhouette" in diagnostics.loc[diagnostics["is_chosen"], "choice_reason"].item()
+    assert diagnostics["is_eligible"].equals(diagnostics["passes_share"] & diagnostics["passes_stability"])
+    assert diagnostics.loc[diagnostics["is_chosen"], "criterion_rank"].item() == 1
     ari = adjusted_rand_score(truth.loc[segments["customer_id"]].to_numpy(), segments["segment_id"])
     assert ari > 0.99
     k4 = diagnostics.set_index("k").loc[4]
@@ -128,7 +135,9 @@ def test_stability_only_for_chosen_k_when_asked(blobs):
     mart, _ = blobs
     config = SegmentationConfig(**FAST, stability_all_k=False)
     diagnostics = evaluate_k(prepare_features(mart, config).matrix, config)
+    # measured in silhouette order until the first stable k: k = 4 ranks first and is stable
     assert diagnostics["stability_ari"].notna().tolist() == [k == 4 for k in diagnostics["k"]]
+    assert diagnostics["seed_ari_min"].notna().tolist() == [k == 4 for k in diagnostics["k"]]
 
 
 def test_fixed_k_is_honoured(blobs):
@@ -147,7 +156,7 @@ def test_min_share_rule_stops_tiny_outlier_segment():
     base = {**FAST, "clip_quantiles": "none", "bootstrap_rounds": 0}
     permissive = build_k_diagnostics(mart, config_from_mapping({**base, "min_segment_share": 0}))
     assert chosen_k(permissive) == 4  # the tiny group has the best silhouette...
-    strict = build_k_diagnostics(mart, config_from_mapping(base))  # default share 2%
+    strict = build_k_diagnostics(mart, config_from_mapping({**base, "min_segment_share": 0.02}))
     by_k = strict.set_index("k")
     assert by_k.loc[4, "silhouette"] == by_k["silhouette"].max()
     assert not by_k.loc[4, "is_eligible"]  # ...but is too small to be a segment
@@ -163,6 +172,8 @@ def test_choose_k_fallbacks_and_ties():
             "n_distinct_profiles": 100,
             "silhouette": [0.5, 0.7, 0.7, 0.1],
             "smallest_segment_share": [0.3, 0.1, 0.1, 0.01],
+            "passes_share": [True, True, True, False],
+            "stability_ari": [0.99, 0.95, 0.97, 0.5],
             "is_eligible": [True, True, True, False],
             "is_elbow": [False, False, True, False],
         }
@@ -170,8 +181,11 @@ def test_choose_k_fallbacks_and_ties():
     assert choose_k(diag, config)[0] == 3  # tie 0.7 at k=3 and 4 -> smaller k
     none_eligible = diag.assign(is_eligible=False)
     k, reason = choose_k(none_eligible, config)
+    assert (k, "most stable" in reason) == (2, True)
+    none_sized = none_eligible.assign(passes_share=False)
+    k, reason = choose_k(none_sized, config)
     assert (k, "elbow" in reason) == (4, True)
-    k, reason = choose_k(none_eligible.assign(is_elbow=False), config)
+    k, reason = choose_k(none_sized.assign(is_elbow=False), config)
     assert (k, "k_min" in reason) == (2, True)
     k, reason = choose_k(diag, SegmentationConfig(k_min=2, k_max=8, fixed_k=7))
     assert k == 5 and "fixed by var" in reason
@@ -274,39 +288,50 @@ def test_segment_order_tie_break_by_frequency_then_recency():
     assert _segment_order(original, original, features) == [3, 1, 2, 0]
 
 
-def test_names_unique_and_from_vocabulary(blob_chain):
-    _, _, centroids, _ = blob_chain
+def test_names_unique_and_from_the_grid(blobs, blob_chain):
+    mart, _ = blobs
+    _, _, centroids, segments = blob_chain
     names = centroids.drop_duplicates("segment_id").set_index("segment_id")["segment_name"]
     assert names.is_unique
-    vocabulary = {rule[0] for rule in NAMING_RULES} | {SINGLE_SEGMENT_NAME}
-    assert all(re.sub(r" \(\d+\)$", "", n) in vocabulary for n in names)
-    assert name_segments(centroids) == names.to_dict()
+    vocabulary = set(pd.read_csv("seeds/rfm_segment_map.csv")["rfm_segment"])
+    assert set(names) <= vocabulary
     assert names[1] == "Champions"  # recent, frequent, high spend blob
+    # each blob's name is the rule-based segment most of its customers hold (all distinct here)
+    held = pd.Series(rule_based_segments(segments), index=segments["segment_id"])
+    modal = held.groupby(level=0).agg(lambda s: s.value_counts().idxmax())
+    assert modal.to_dict() == names.to_dict()
 
 
-def test_name_rule_profiles_and_disambiguation():
-    z = pd.DataFrame(
-        {
-            "recency_days": [-1.0, -0.2, 1.2, 1.0, 1.5, -1.0, 0.0, 1.1, 1.3],
-            "frequency": [1.0, 1.0, 1.0, 1.0, -1.0, -1.0, 0.0, 0.0, 0.2],
-            "monetary": [1.0, 0.0, 1.0, 0.0, -1.0, -0.8, 0.0, 0.0, 0.1],
-        },
-        index=range(1, 10),
-    )
-    assert name_segments(z) == {
-        1: "Champions",
-        2: "Loyal customers",
-        3: "Can't lose them",
-        4: "At risk",
-        5: "Lost",
-        6: "New customers",
-        7: "Need attention",
-        8: "Hibernating",
-        9: "Hibernating (2)",
-    }
-    assert name_segments(z.loc[[7]]) == {7: "All customers"}
-    big = pd.DataFrame({"recency_days": [0.0, -0.9], "monetary": [1.0, 0.0]}, index=[1, 2])
-    assert name_segments(big) == {1: "Big spenders", 2: "Promising"}
+def _customers(recency: list[int], frequency: list[int], tenure: list[int] | None = None) -> pd.DataFrame:
+    frame = pd.DataFrame({"recency_days": recency, "frequency": frequency})
+    return frame.assign(tenure_days=tenure) if tenure is not None else frame
+
+
+def test_name_rule_second_choice_and_single_segment():
+    # two segments whose customers are mostly Hibernating: the second takes its runner-up name
+    customers = _customers([300] * 6 + [200] * 6 + [5] * 8, [1] * 6 + [1, 1, 1, 1, 2, 2] + [9] * 8)
+    labels = np.repeat([1, 2, 3], [6, 6, 8])
+    names = name_segments(customers, labels)
+    assert len(set(names.values())) == 3
+    assert names[3] == "Loyal customers"  # R 4 (ties share the lower score), F 5
+    assert name_segments(customers, np.ones(len(customers), dtype=int)) == {1: SINGLE_SEGMENT_NAME}
+
+
+def test_dormant_segment_only_gets_a_lapsed_name():
+    # 540-day file; segment 2's median customer last bought 491 days ago
+    recency = [10] * 10 + [491] * 10 + [30] * 10
+    customers = _customers(recency, [3] * 10 + [2] * 10 + [1] * 10, [500] * 10 + [49] * 10 + [0] * 10)
+    labels = np.repeat([1, 2, 3], 10)
+    names = name_segments(customers, labels)
+    assert names[2] in {"Lost", "Hibernating", "At risk", "Can't lose them"}
+    # the same segment, with the guard switched off, keeps whatever its customers hold
+    assert name_segments(customers, labels, SegmentationConfig(dormant_period_share=1))[2]
+
+
+def test_too_many_segments_for_the_grid():
+    customers = _customers(list(range(40)), [1] * 40)
+    with pytest.raises(ValueError, match="distinct names"):
+        name_segments(customers, np.arange(40) % 12)
 
 
 # --- scoring from the stored table ---------------------------------------------------------
@@ -456,7 +481,7 @@ def test_identical_customers():
 
 def test_three_customers_two_segments():
     mart, _ = make_mart(sizes=(1, 1, 1), centres=BLOB_CENTRES[:3])
-    diagnostics, _, segments = run_chain(mart, SegmentationConfig())
+    diagnostics, _, segments = run_chain(mart, SegmentationConfig(k_min=2))
     assert diagnostics["k"].tolist() == [2]  # capped at n - 1
     assert segments["segment_id"].nunique() == 2
 
@@ -527,7 +552,7 @@ def test_config_from_mapping_parses_dbt_vars():
         ({"k_min": 1}, r"^var segmentation: k_min must be an integer >= 2, got 1$"),
         ({"k_min": "two"}, r"k_min must be an integer, got 'two'"),
         ({"k_min": 5, "k_max": "4"}, r"k_max must be >= k_min=5, got k_max=4"),
-        ({"fixed_k": 12}, r"fixed_k must lie in \[k_min=2, k_max=10\], got fixed_k=12"),
+        ({"fixed_k": 12}, r"fixed_k must lie in \[k_min=3, k_max=10\], got fixed_k=12"),
         ({"transform": "sqrt"}, r"transform must be one of \['log1p', 'none'\], got 'sqrt'"),
         ({"scaler": "minmax"}, r"scaler must be one of"),
         ({"min_segment_share": "1.5"}, r"min_segment_share must be a number in \[0, 1\)"),

@@ -9,4 +9,6 @@ def model(dbt, session):
     config = config_from_mapping(dbt.config.get("segmentation"))
     customers = to_pandas(dbt.ref("int_customer_features"))
     diagnostics = to_pandas(dbt.ref("segment_k_diagnostics"))
-    return fit_centroids(customers, config, chosen_k(diagnostics))
+    # The R x F grid names the segments, as it names the rule-based RFM segments.
+    grid = to_pandas(dbt.ref("rfm_segment_map"))
+    return fit_centroids(customers, config, chosen_k(diagnostics), grid)
