@@ -69,6 +69,7 @@ __all__ = [
     "SCALER_COLUMNS",
     "RFM_GRID_PATH",
     "SINGLE_SEGMENT_NAME",
+    "FEATURE_PRESETS",
     "FittedSegments",
     "PreparedFeatures",
     "SegmentationConfig",
@@ -93,6 +94,7 @@ __all__ = [
 # --------------------------------------------------------------------------------------------
 
 ID_COLUMN: Final = "customer_id"
+PLANTED_TYPE_COLUMN: Final = "customer_type"  # as segmentation.synthetic.generate_customers
 # Columns of the customers mart a segmentation may use (the choices of the features setting).
 Feature = Literal[
     "recency_days",
@@ -101,7 +103,38 @@ Feature = Literal[
     "tenure_days",
     "average_order_value",
     "distinct_products",
+    "recent_window_frequency",
+    "seasonal_peak_spend_share",
+    "mean_invoice_gap_days",
+    "invoice_gap_variation",
 ]
+FeaturePreset = Literal["rfm", "behavioural", "lifecycle"]
+# Feature presets (README, "Feature presets"); the setting feature_preset, when set, replaces
+# features. rfm: the classic three. behavioural: rfm plus every behavioural column of the
+# customers mart. lifecycle: the subset that best recovered the synthetic data's planted
+# customer types (measured, see benchmarks/results/segment_truth.md).
+FEATURE_PRESETS: Final[dict[str, tuple[str, ...]]] = {
+    "rfm": ("recency_days", "frequency", "monetary"),
+    "behavioural": (
+        "recency_days",
+        "frequency",
+        "monetary",
+        "tenure_days",
+        "average_order_value",
+        "distinct_products",
+        "recent_window_frequency",
+        "seasonal_peak_spend_share",
+        "mean_invoice_gap_days",
+        "invoice_gap_variation",
+    ),
+    "lifecycle": (
+        "recency_days",
+        "frequency",
+        "tenure_days",
+        "seasonal_peak_spend_share",
+        "mean_invoice_gap_days",
+    ),
+}
 Transform = Literal["log1p", "none"]
 TRANSFORMS: Final = get_args(Transform)
 Scaler = Literal["standard", "robust"]
@@ -152,6 +185,7 @@ DIAGNOSTIC_COLUMNS: Final = (
     "is_eligible",
     "criterion",
     "criterion_rank",
+    "planted_type_ari",
 )
 CENTROID_COLUMNS: Final = (
     "segment_id",
@@ -186,6 +220,8 @@ class SegmentationConfig:
     """
 
     features: tuple[Feature, ...] = ("recency_days", "frequency", "monetary")
+    # A named feature set (FEATURE_PRESETS); when set it replaces features.
+    feature_preset: FeaturePreset | None = None
     transform: Transform = "log1p"
     scaler: Scaler = "standard"
     # k >= 3 by default: on log RFM data every separation index favours k = 2, a split into
@@ -230,6 +266,9 @@ class SegmentationConfig:
     def __post_init__(self) -> None:
         check_fields(self)
         _check_relations(self)
+        if self.feature_preset is not None:
+            # frozen dataclass: the preset is resolved once, here, so every reader sees features
+            object.__setattr__(self, "features", FEATURE_PRESETS[self.feature_preset])
 
 
 def _check_relations(config: SegmentationConfig) -> None:
@@ -713,6 +752,7 @@ _FLOAT_COLUMNS: Final = (
     "seed_ari_min",
     "seed_inertia_spread",
     "criterion_rank",
+    "planted_type_ari",
 )
 
 
@@ -723,6 +763,7 @@ _MEASURED_LATER: Final = (
     "seed_ari_min",
     "seed_inertia_spread",
     "criterion_rank",
+    "planted_type_ari",
 )
 
 
@@ -805,7 +846,11 @@ def _measure_stability(
 
 
 @_single_threaded
-def evaluate_k(matrix: np.ndarray | PreparedFeatures, config: SegmentationConfig) -> pd.DataFrame:
+def evaluate_k(
+    matrix: np.ndarray | PreparedFeatures,
+    config: SegmentationConfig,
+    planted_types: np.ndarray | None = None,
+) -> pd.DataFrame:
     """Fit every k in [k_min, k_max] and score it; one row per k (see DIAGNOSTIC_COLUMNS).
 
     The range is capped at min(k_max, distinct profiles, customers - 1): more clusters than
@@ -816,6 +861,8 @@ def evaluate_k(matrix: np.ndarray | PreparedFeatures, config: SegmentationConfig
     A k is eligible when its smallest segment holds >= min_segment_share of customers
     (passes_share) and its bootstrap and run-to-run ARIs reach stability_threshold
     (passes_stability); criterion_rank orders the eligible k by k_criterion (1 = best).
+    ``planted_types`` (one known type per row, e.g. the synthetic generator's customer_type)
+    adds planted_type_ari: how well each k's segments recover the known truth (NaN without).
     """
     x = _as_matrix(matrix)
     n_rows = len(x)
@@ -846,6 +893,8 @@ def evaluate_k(matrix: np.ndarray | PreparedFeatures, config: SegmentationConfig
         )
     diagnostics = pd.DataFrame(rows)
     diagnostics["silhouette"] = _silhouettes(x[sample], [fits[k][0][sample] for k in ks])
+    if planted_types is not None:
+        diagnostics["planted_type_ari"] = [adjusted_rand_score(planted_types, fits[k][0]) for k in ks]
     diagnostics["passes_share"] = diagnostics["smallest_segment_share"] >= config.min_segment_share
     # Not measured means not shown to pass; _measure_stability sets it where it measures.
     diagnostics["passes_stability"] = config.bootstrap_rounds == 0 and config.seed_runs == 0
@@ -971,9 +1020,26 @@ def annotate_choice(
     return out
 
 
-def build_k_diagnostics(df: pd.DataFrame, config: SegmentationConfig) -> pd.DataFrame:
-    """Model 1 (segment_k_diagnostics): DIAGNOSTIC_COLUMNS + is_chosen + choice_reason."""
-    diagnostics = evaluate_k(prepare_features(df, config), config)
+def _planted_types(planted: pd.DataFrame | None, customer_ids: np.ndarray) -> np.ndarray | None:
+    """The planted type of every customer, in ``customer_ids`` order (all must be known)."""
+    if planted is None:
+        return None
+    types = planted.set_axis(planted[ID_COLUMN].astype(str).to_numpy(), axis=0)[PLANTED_TYPE_COLUMN]
+    unknown = np.setdiff1d(customer_ids, types.index.to_numpy())
+    if len(unknown):
+        raise ValueError(f"{len(unknown)} customer(s) have no planted type, e.g. {unknown[:3].tolist()}")
+    return types.loc[customer_ids].astype(str).to_numpy()
+
+
+def build_k_diagnostics(
+    df: pd.DataFrame, config: SegmentationConfig, planted: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Model 1 (segment_k_diagnostics): DIAGNOSTIC_COLUMNS + is_chosen + choice_reason.
+
+    ``planted``: customer_id and customer_type of customers whose type is known (synthetic data).
+    """
+    prepared = prepare_features(df, config)
+    diagnostics = evaluate_k(prepared, config, _planted_types(planted, prepared.customer_ids))
     k, reason = choose_k(diagnostics, config)
     return annotate_choice(diagnostics, k, reason, config)
 

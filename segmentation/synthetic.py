@@ -1598,6 +1598,12 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
         "customers); rows are then ordered within chunks only",
     )
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
+    parser.add_argument(
+        "--types-out",
+        type=Path,
+        help="also write each identified customer's planted customer_type (parquet), for "
+        "the dbt var planted_types_path",
+    )
     return parser.parse_args(argv)
 
 
@@ -1620,6 +1626,9 @@ def main(argv: list[str] | None = None) -> int:
         df = generate_transactions(config)
         path = write_transactions(df, args.out)
         rows, customers, invoices = (len(df), df["Customer ID"].nunique(), df["Invoice"].nunique())
+    if args.types_out is not None:
+        types = generate_customers(config).loc[:, ["customer_id", "customer_type"]]
+        types.assign(customer_id=types["customer_id"].astype(str)).to_parquet(args.types_out, index=False)
     size_mb = path.stat().st_size / 1e6
     print(
         f"wrote {path}: {rows:,} rows, {customers:,} customers, {invoices:,} invoices, "

@@ -23,6 +23,9 @@ final as (
         distinct_products,
         total_units,
         recent_window_frequency,
+        seasonal_peak_spend_share,
+        mean_invoice_gap_days,
+        invoice_gap_variation,
         cancellation_count,
         cancellation_value,
         net_value

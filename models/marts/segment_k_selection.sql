@@ -31,6 +31,7 @@ final as (
         cast(is_eligible as boolean) as is_eligible,
         cast(criterion as {{ dbt.type_string() }}) as criterion,
         cast(criterion_rank as integer) as criterion_rank,
+        cast(planted_type_ari as double) as planted_type_ari,
         cast(is_chosen as boolean) as is_chosen,
         cast(choice_reason as {{ dbt.type_string() }}) as choice_reason
 

@@ -70,6 +70,53 @@ recent_invoice_totals as (
 
 ),
 
+-- Seasonal peak: the share of the customer's purchase value in the months of var
+-- seasonal_peak_months (default October-December, the gift season of both UCI files).
+peak_totals as (
+
+    select
+        customer_id,
+        sum(
+            case
+                when extract(month from invoice_date) in ({{ var('seasonal_peak_months') | join(', ') }})
+                    then invoice_value
+                else 0
+            end
+        ) as peak_value
+
+    from purchase_invoices
+    group by customer_id
+
+),
+
+-- Days between consecutive purchase invoices (0 for two on the same day), for regularity.
+invoice_gaps as (
+
+    select
+        customer_id,
+        {{ dbt.datediff(
+            'lag(invoice_date) over (partition by customer_id order by invoice_date, invoice_no)',
+            'invoice_date',
+            'day'
+        ) }} as gap_days
+
+    from purchase_invoices
+
+),
+
+gap_totals as (
+
+    select
+        customer_id,
+        count(gap_days) as gap_count,
+        avg(cast(gap_days as double)) as mean_gap_days,
+        stddev_pop(cast(gap_days as double)) as gap_stddev_days
+
+    from invoice_gaps
+    group by customer_id
+
+),
+
 cancellation_totals as (
 
     select
@@ -118,6 +165,20 @@ final as (
         product_totals.distinct_products,
         invoice_totals.total_units,
         coalesce(recent_invoice_totals.recent_window_frequency, 0) as recent_window_frequency,
+        -- value can be 0 only for a customer whose invoices all sum to 0; their share is 0
+        case
+            when invoice_totals.monetary > 0
+                then cast(peak_totals.peak_value as double) / cast(invoice_totals.monetary as double)
+            else 0
+        end as seasonal_peak_spend_share,
+        -- one invoice has no gap: 0 days and 0 spread, so every customer has a value
+        coalesce(gap_totals.mean_gap_days, 0) as mean_invoice_gap_days,
+        -- coefficient of variation of the gaps: 0 = like clockwork; needs two gaps and a mean > 0
+        case
+            when gap_totals.gap_count >= 2 and gap_totals.mean_gap_days > 0
+                then gap_totals.gap_stddev_days / gap_totals.mean_gap_days
+            else 0
+        end as invoice_gap_variation,
         coalesce(cancellation_totals.cancellation_count, 0) as cancellation_count,
         coalesce(cancellation_totals.cancellation_value, 0) as cancellation_value,
         invoice_totals.monetary - coalesce(cancellation_totals.cancellation_value, 0) as net_value
@@ -130,6 +191,10 @@ final as (
         on
             invoice_totals.customer_id = country_ranks.customer_id
             and country_ranks.country_rank = 1
+    inner join peak_totals
+        on invoice_totals.customer_id = peak_totals.customer_id
+    left join gap_totals
+        on invoice_totals.customer_id = gap_totals.customer_id
     left join recent_invoice_totals
         on invoice_totals.customer_id = recent_invoice_totals.customer_id
     left join cancellation_totals

@@ -1,5 +1,7 @@
 """One row per candidate k with every clustering metric, and the k chosen (see segmentation.clustering)."""
 
+import pandas as pd
+
 from segmentation.clustering import build_k_diagnostics, config_from_mapping
 from segmentation.warehouse import to_pandas
 
@@ -8,4 +10,7 @@ def model(dbt, session):
     dbt.config(materialized="table")
     config = config_from_mapping(dbt.config.get("segmentation"))
     customers = to_pandas(dbt.ref("int_customer_features"))
-    return build_k_diagnostics(customers, config)
+    # Synthetic data only: the generator's planted customer types, to measure segments against.
+    planted_path = dbt.config.get("planted_types_path")
+    planted = pd.read_parquet(planted_path) if planted_path else None
+    return build_k_diagnostics(customers, config, planted)
