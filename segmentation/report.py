@@ -9,10 +9,6 @@ The module has three layers, each testable on its own:
 - chart functions (`*_chart`) that take DataFrames and return a matplotlib Figure (Agg canvas, no
   pyplot state), and sentence functions (`*_sentence`) that say in one line what a chart shows;
 - `build_report` and `render_html`, which put them together.
-
-`check_page` opens any page (the report, or the dbt docs site served on 127.0.0.1) in headless
-Chromium through the DevTools protocol on a pipe (standard library only) and reports console
-errors and broken images, with a full-page screenshot.
 """
 
 from __future__ import annotations
@@ -23,16 +19,9 @@ import contextlib
 import html
 import io
 import itertools
-import json
 import math
-import os
 import re
-import select
-import shutil
-import subprocess
 import sys
-import tempfile
-import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -51,12 +40,10 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_WAREHOUSE = PROJECT_DIR / "customer_segmentation.duckdb"
 DEFAULT_OUT_DIR = PROJECT_DIR / "reports"
 REPORT_FILE = "segment_report.html"
-SCREENSHOT_FILE = "segment_report_screenshot.png"
 CHARTS_DIR = "charts"
 DEFAULT_MAX_POINTS = 5_000
 DEFAULT_SEED = 0
 PNG_DPI = 120
-CHROMIUM = Path("/usr/bin/chromium")
 
 # The marts the report needs: only public SQL marts with enforced contracts (the `segment_report`
 # exposure lists the same), so a model refactor cannot silently change what the report reads.
@@ -1381,333 +1368,6 @@ def build_report(
 
 
 # --------------------------------------------------------------------------------------------------
-# Checking a page in headless Chromium (DevTools protocol over a pipe; standard library only)
-
-CHROMIUM_FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-    "--hide-scrollbars",
-    "--mute-audio",
-    "--remote-debugging-pipe",
-)
-
-
-IGNORED_ERRORS = (r"/favicon\.ico$",)
-
-
-class BrowserError(RuntimeError):
-    """Chromium could not be started or did not answer in time."""
-
-
-@dataclass(frozen=True)
-class PageCheck:
-    url: str
-    console_errors: tuple[str, ...]
-    images_total: int
-    images_broken: int
-    title: str
-    screenshot_path: Path | None
-
-    @property
-    def ok(self) -> bool:
-        return not self.console_errors and self.images_broken == 0
-
-
-FD_TRAMPOLINE = (
-    "import os, sys; r, w = int(sys.argv[1]), int(sys.argv[2]); os.dup2(r, 3); os.dup2(w, 4); "
-    "os.close(r); os.close(w); os.execv(sys.argv[3], sys.argv[3:])"
-)
-
-
-class _DevToolsPipe:
-    """Chrome DevTools protocol on the pipe Chromium opens with --remote-debugging-pipe (fds 3 and 4)."""
-
-    def __init__(self, chromium: Path, user_data_dir: Path, log_path: Path) -> None:
-        import fcntl
-
-        def high(fd: int) -> int:  # a copy numbered >= 10, so that it is never 3 or 4 itself
-            copy = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 10)
-            os.close(fd)
-            return copy
-
-        to_browser_read, self._to_browser = (high(fd) for fd in os.pipe())
-        self._from_browser, from_browser_write = (high(fd) for fd in os.pipe())
-        self._log_path = log_path
-        self._log = log_path.open("wb")
-        browser = [str(chromium), *CHROMIUM_FLAGS, f"--user-data-dir={user_data_dir}", "about:blank"]
-        try:
-            # A tiny Python trampoline puts the pipe on the child's fds 3 and 4 and execs Chromium
-            # (no preexec_fn, which is unsafe when the caller runs threads, e.g. a local http.server).
-            self.process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-I",
-                    "-S",
-                    "-c",
-                    FD_TRAMPOLINE,
-                    str(to_browser_read),
-                    str(from_browser_write),
-                ]
-                + browser,
-                stdin=subprocess.DEVNULL,
-                stdout=self._log,
-                stderr=self._log,
-                pass_fds=(to_browser_read, from_browser_write),
-            )
-        except OSError as error:
-            self._log.close()
-            os.close(self._to_browser)
-            os.close(self._from_browser)
-            raise BrowserError(f"could not start {chromium}: {error}") from error
-        finally:
-            os.close(to_browser_read)
-            os.close(from_browser_write)
-        self._buffer = b""
-        self._next_id = 0
-        self.events: list[dict] = []
-
-    def send(self, method: str, params: dict | None = None, session_id: str | None = None) -> int:
-        self._next_id += 1
-        message: dict = {"id": self._next_id, "method": method, "params": params or {}}
-        if session_id:
-            message["sessionId"] = session_id
-        data = json.dumps(message).encode() + b"\0"
-        while data:
-            written = os.write(self._to_browser, data)
-            data = data[written:]
-        return self._next_id
-
-    def _read_message(self, deadline: float) -> dict | None:
-        while b"\0" not in self._buffer:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return None
-            ready, _w, _x = select.select([self._from_browser], [], [], min(remaining, 0.5))
-            if not ready:
-                if self.process.poll() is not None:
-                    raise BrowserError(
-                        f"Chromium exited with code {self.process.returncode}: {self.log_tail()}"
-                    )
-                continue
-            chunk = os.read(self._from_browser, 1 << 20)
-            if not chunk:
-                raise BrowserError(f"Chromium closed the DevTools pipe: {self.log_tail()}")
-            self._buffer += chunk
-        raw, self._buffer = self._buffer.split(b"\0", 1)
-        return json.loads(raw)
-
-    def call(
-        self, method: str, params: dict | None = None, session_id: str | None = None, timeout: float = 30
-    ) -> dict:
-        """Send a command and wait for its reply; events that arrive meanwhile are kept in `events`."""
-        message_id = self.send(method, params, session_id)
-        deadline = time.monotonic() + timeout
-        while True:
-            message = self._read_message(deadline)
-            if message is None:
-                raise BrowserError(f"no reply to {method} within {timeout:.0f} s")
-            if message.get("id") == message_id:
-                if "error" in message:
-                    raise BrowserError(f"{method} failed: {message['error']}")
-                return message.get("result", {})
-            if "method" in message:
-                self.events.append(message)
-
-    def pump(self, seconds: float) -> None:
-        """Collect events for up to `seconds`."""
-        deadline = time.monotonic() + seconds
-        while (message := self._read_message(deadline)) is not None:
-            if "method" in message:
-                self.events.append(message)
-
-    def wait_for_event(self, method: str, timeout: float, start: int = 0) -> bool:
-        deadline = time.monotonic() + timeout
-        while True:
-            if any(event["method"] == method for event in self.events[start:]):
-                return True
-            message = self._read_message(deadline)
-            if message is None:
-                return False
-            if "method" in message:
-                self.events.append(message)
-
-    def log_tail(self, size: int = 2_000) -> str:
-        self._log.flush()
-        return self._log_path.read_bytes()[-size:].decode("utf-8", "replace")
-
-    def close(self) -> None:
-        with contextlib.suppress(Exception):
-            self.send("Browser.close")
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=10)
-        for fd in (self._to_browser, self._from_browser):
-            with contextlib.suppress(OSError):
-                os.close(fd)
-        self._log.close()
-
-
-IMAGES_SCRIPT = """
-(async () => {
-  const images = Array.from(document.images);
-  const settle = Promise.all(images.map(img => img.complete ? null : new Promise(done => {
-    img.addEventListener('load', done, {once: true});
-    img.addEventListener('error', done, {once: true});
-  })));
-  await Promise.race([settle, new Promise(done => setTimeout(done, 10000))]);
-  return images.map(img => ({src: (img.currentSrc || img.src).slice(0, 120), complete: img.complete,
-                             width: img.naturalWidth, height: img.naturalHeight}));
-})()
-"""
-
-
-def _console_error_text(event: dict) -> str | None:
-    method, params = event["method"], event.get("params", {})
-    if method == "Runtime.consoleAPICalled" and params.get("type") in ("error", "assert"):
-        args = params.get("args", [])
-        return "console: " + " ".join(str(arg.get("value", arg.get("description", ""))) for arg in args)
-    if method == "Runtime.exceptionThrown":
-        details = params.get("exceptionDetails", {})
-        description = details.get("exception", {}).get("description", "")
-        return f"exception: {details.get('text', '')} {description}".strip()
-    if method == "Log.entryAdded" and params.get("entry", {}).get("level") == "error":
-        entry = params["entry"]
-        return f"{entry.get('source', 'log')}: {entry.get('text', '')} {entry.get('url', '')}".strip()
-    return None
-
-
-def check_page(
-    url: str,
-    screenshot_path: Path | None,
-    chromium: Path = CHROMIUM,
-    width: int = 1280,
-    timeout: float = 60,
-    settle_seconds: float = 0.5,
-    max_height: int = 16_000,
-    ignore_errors: Sequence[str] = IGNORED_ERRORS,
-) -> PageCheck:
-    """Open `url` in headless Chromium; report console errors and images, save a full-page screenshot.
-
-    Works on file:// pages (the report) and on http://127.0.0.1 pages (e.g. the dbt docs site served by
-    `python -m http.server`). Waits for the load event, then until the network has been quiet for
-    `settle_seconds`. Images count as broken when they have no natural width once settled. Console
-    errors matching a regular expression of `ignore_errors` are dropped (by default the 404 of the
-    favicon the browser asks a server for by itself).
-    """
-    chromium = Path(chromium)
-    if not chromium.exists():
-        raise BrowserError(f"{chromium} not found (Debian: apt-get install chromium)")
-    workdir = Path(tempfile.mkdtemp(prefix="report-browser-"))
-    try:
-        browser = _DevToolsPipe(chromium, workdir / "profile", workdir / "chromium.log")
-    except BrowserError:
-        shutil.rmtree(workdir, ignore_errors=True)
-        raise
-    try:
-        target = browser.call("Target.createTarget", {"url": "about:blank"}, timeout=timeout)
-        session = browser.call(
-            "Target.attachToTarget", {"targetId": target["targetId"], "flatten": True}, timeout=timeout
-        )["sessionId"]
-        for domain in ("Page", "Runtime", "Log", "Network"):
-            browser.call(f"{domain}.enable", session_id=session, timeout=timeout)
-        browser.call(
-            "Emulation.setDeviceMetricsOverride",
-            {"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": False},
-            session_id=session,
-        )
-        first_event = len(browser.events)
-        navigation = browser.call("Page.navigate", {"url": url}, session_id=session, timeout=timeout)
-        errors: list[str] = []
-        if navigation.get("errorText"):
-            errors.append(f"navigation: {navigation['errorText']} {url}")
-        elif not browser.wait_for_event("Page.loadEventFired", timeout, first_event):
-            errors.append(f"navigation: no load event within {timeout:.0f} s")
-        _wait_network_idle(browser, session, first_event, settle_seconds, timeout)
-        images = browser.call(
-            "Runtime.evaluate",
-            {"expression": IMAGES_SCRIPT, "awaitPromise": True, "returnByValue": True},
-            session_id=session,
-            timeout=timeout,
-        )["result"].get("value", [])
-        title = browser.call(
-            "Runtime.evaluate", {"expression": "document.title", "returnByValue": True}, session_id=session
-        )["result"].get("value", "")
-        if screenshot_path is not None:
-            _full_page_screenshot(browser, session, Path(screenshot_path), width, max_height, timeout)
-        browser.pump(0.2)
-        errors += [
-            text
-            for event in browser.events[first_event:]
-            if (text := _console_error_text(event)) and not any(re.search(p, text) for p in ignore_errors)
-        ]
-    finally:
-        browser.close()
-        shutil.rmtree(workdir, ignore_errors=True)
-    return PageCheck(
-        url=url,
-        console_errors=tuple(errors),
-        images_total=len(images),
-        images_broken=sum(1 for image in images if not image.get("width")),
-        title=str(title),
-        screenshot_path=Path(screenshot_path) if screenshot_path is not None else None,
-    )
-
-
-def _wait_network_idle(
-    browser: _DevToolsPipe, session: str, first_event: int, quiet: float, timeout: float
-) -> None:
-    deadline = time.monotonic() + timeout
-    seen = first_event
-    in_flight: set[str] = set()
-    last_activity = time.monotonic()
-    while time.monotonic() < deadline:
-        browser.pump(0.1)
-        for event in browser.events[seen:]:
-            if event.get("sessionId") not in (None, session):
-                continue
-            request_id = event.get("params", {}).get("requestId")
-            if event["method"] == "Network.requestWillBeSent":
-                in_flight.add(request_id)
-                last_activity = time.monotonic()
-            elif event["method"] in ("Network.loadingFinished", "Network.loadingFailed"):
-                in_flight.discard(request_id)
-                last_activity = time.monotonic()
-        seen = len(browser.events)
-        if not in_flight and time.monotonic() - last_activity >= quiet:
-            return
-
-
-def _full_page_screenshot(
-    browser: _DevToolsPipe, session: str, path: Path, width: int, max_height: int, timeout: float
-) -> None:
-    metrics = browser.call("Page.getLayoutMetrics", session_id=session)
-    content = metrics.get("cssContentSize") or metrics.get("contentSize", {})
-    height = max(1, min(int(math.ceil(content.get("height", 900))), max_height))
-    browser.call(
-        "Emulation.setDeviceMetricsOverride",
-        {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
-        session_id=session,
-    )
-    shot = browser.call(
-        "Page.captureScreenshot",
-        {"format": "png", "captureBeyondViewport": True},
-        session_id=session,
-        timeout=timeout,
-    )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(base64.b64decode(shot["data"]))
-
-
-# --------------------------------------------------------------------------------------------------
 # Command line
 
 
@@ -1722,12 +1382,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--max-points", type=int, default=DEFAULT_MAX_POINTS, help="customers drawn in the scatter at most"
     )
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="seed of the scatter sample")
-    parser.add_argument(
-        "--check-browser",
-        action="store_true",
-        help=f"open the report in headless Chromium ({CHROMIUM}), fail on console errors or broken images, "
-        f"and save {SCREENSHOT_FILE} beside it",
-    )
     args = parser.parse_args(argv)
     try:
         result = build_report(args.warehouse, args.out, args.max_points, args.seed)
@@ -1739,17 +1393,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"Chart:  {path}")
     for note in result.notes:
         print(f"Note:   {note}")
-    if args.check_browser:
-        check = check_page(result.html_path.resolve().as_uri(), result.html_path.parent / SCREENSHOT_FILE)
-        print(f"Screenshot: {check.screenshot_path}")
-        print(
-            f"Browser check: {check.images_total} images, {check.images_broken} broken, "
-            f"{len(check.console_errors)} console errors"
-        )
-        for error in check.console_errors:
-            print(f"  {error}", file=sys.stderr)
-        if not check.ok or check.images_total != len(result.charts):
-            return 1
     return 0
 
 

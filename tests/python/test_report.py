@@ -17,6 +17,7 @@ import pytest
 from matplotlib.figure import Figure
 
 from segmentation import report
+from tests.python import browser
 
 FEATURES = ("recency_days", "frequency", "monetary")
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -720,5 +721,5 @@ def test_main_reports_a_missing_warehouse(tmp_path, capsys):
 
 
 def test_check_page_says_when_the_browser_is_missing(tmp_path):
-    with pytest.raises(report.BrowserError, match="apt-get install chromium"):
-        report.check_page("about:blank", None, chromium=tmp_path / "no-chromium")
+    with pytest.raises(browser.BrowserError, match="apt-get install chromium"):
+        browser.check_page("about:blank", None, chromium=tmp_path / "no-chromium")
