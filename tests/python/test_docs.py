@@ -33,7 +33,7 @@ def docs_target(tmp_path_factory: pytest.TempPathFactory) -> Path:
     warehouse = folder / "warehouse.duckdb"
     for command in (["build"], ["docs", "generate", "--static"]):
         result = run_dbt(command, raw, warehouse)
-        assert result.returncode == 0, result.stdout[-4000:]
+        assert result.returncode == 0, result.output[-4000:]
     return folder / "target"
 
 
