@@ -1,33 +1,19 @@
-"""The segment report: charts from the marts, one self-contained HTML page, the same charts as PNGs.
+"""The report's charts: matplotlib Figures drawn from mart DataFrames, each with the sentence that reads it.
 
-`python -m segmentation.report [--warehouse PATH] [--out DIR]` runs after the main job. It reads only
-the warehouse (read-only) and writes `DIR/segment_report.html` (every chart embedded as a base64
-PNG, no script, nothing fetched when opened) and `DIR/charts/NN_name.png`.
-
-The module has three layers, each testable on its own:
-- `load_marts`: the marts as pandas DataFrames (`Marts`);
-- chart functions (`*_chart`) that take DataFrames and return a matplotlib Figure (Agg canvas, no
-  pyplot state), and sentence functions (`*_sentence`) that say in one line what a chart shows;
-- `build_report` and `render_html`, which put them together.
+Chart functions (`*_chart`) take DataFrames and return a Figure on an Agg canvas (no pyplot state);
+sentence functions (`*_sentence`) say in one line what a chart shows. The formatting helpers are
+shared by both and by the page.
 """
 
 from __future__ import annotations
 
-import argparse
-import base64
 import contextlib
-import html
 import io
 import itertools
 import math
 import re
-import sys
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from pathlib import Path
+from collections.abc import Iterator, Sequence
 
-import duckdb
 import matplotlib
 import numpy as np
 import pandas as pd
@@ -36,29 +22,9 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
-DEFAULT_WAREHOUSE = PROJECT_DIR / "customer_segmentation.duckdb"
-DEFAULT_OUT_DIR = PROJECT_DIR / "reports"
-REPORT_FILE = "segment_report.html"
-CHARTS_DIR = "charts"
 DEFAULT_MAX_POINTS = 5_000
 DEFAULT_SEED = 0
 PNG_DPI = 120
-
-# The marts the report needs: only public SQL marts with enforced contracts (the `segment_report`
-# exposure lists the same), so a model refactor cannot silently change what the report reads.
-REQUIRED_TABLES: dict[str, tuple[str, ...]] = {
-    "snapshot": ("data_coverage",),
-    "profiles": ("segment_profiles",),
-    "customers": ("customers_segmented",),
-    "centroids": ("segment_model_parameters",),
-    "k_diagnostics": ("segment_k_selection",),
-    "crosstab": ("segment_rfm_crosstab",),
-    "monthly": ("monthly_sales",),
-    "countries": ("country_sales",),
-    "outcomes": ("transaction_line_outcomes",),
-}
-OPTIONAL_TABLES = {"prediction_metrics": ("new_customer_model_metrics",)}
 
 FEATURE_UNITS = {
     "recency_days": "days",
@@ -92,99 +58,6 @@ STYLE = {
 }
 SEGMENT_COLORS = matplotlib.colormaps["tab10"].colors
 MODEL_COLOR, BASELINE_COLOR, ACCENT = "#1f77b4", "#b0b0b0", "#d62728"
-
-
-class ReportDataError(RuntimeError):
-    """The warehouse is missing or lacks a mart the report needs."""
-
-
-# --------------------------------------------------------------------------------------------------
-# Loading
-
-
-@dataclass(frozen=True)
-class Marts:
-    """Everything the report reads, as DataFrames. `prediction_metrics` is None when not built yet."""
-
-    snapshot: pd.DataFrame
-    profiles: pd.DataFrame
-    customers: pd.DataFrame
-    centroids: pd.DataFrame
-    k_diagnostics: pd.DataFrame
-    crosstab: pd.DataFrame
-    monthly: pd.DataFrame
-    countries: pd.DataFrame
-    outcomes: pd.DataFrame
-    prediction_metrics: pd.DataFrame | None
-    features: tuple[str, ...]
-    tables: dict[str, str] = field(default_factory=dict)
-
-
-def _quote(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
-
-
-def _table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
-    return [row[0] for row in con.execute(f"describe {_quote(table)}").fetchall()]
-
-
-def load_marts(warehouse: Path) -> Marts:
-    """Read the marts from the DuckDB file, read-only, with `con.execute(sql).df()`."""
-    warehouse = Path(warehouse)
-    if not warehouse.exists():
-        raise ReportDataError(f"warehouse {warehouse} not found: run `python -m segmentation.pipeline` first")
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        existing = {
-            row[0].lower()
-            for row in con.execute(
-                "select table_name from information_schema.tables where table_schema = current_schema()"
-            ).fetchall()
-        }
-
-        def pick(names: tuple[str, ...]) -> str | None:
-            return next((name for name in names if name in existing), None)
-
-        tables = {key: pick(names) for key, names in {**REQUIRED_TABLES, **OPTIONAL_TABLES}.items()}
-        missing = [REQUIRED_TABLES[key][0] for key in REQUIRED_TABLES if tables[key] is None]
-        if missing:
-            raise ReportDataError(
-                f"warehouse {warehouse} lacks {', '.join(missing)}: "
-                "run `python -m segmentation.pipeline` first"
-            )
-
-        def read(key: str, order_by: str = "") -> pd.DataFrame:
-            sql = f"select * from {_quote(tables[key])}" + (f" order by {order_by}" if order_by else "")
-            return con.execute(sql).df()
-
-        centroids = read("centroids", "segment_id, feature_position")
-        customer_columns = _table_columns(con, tables["customers"])
-        features = tuple(
-            feature
-            for feature in dict.fromkeys(centroids["feature"].astype(str))
-            if feature in customer_columns
-        )
-        selected = ["customer_id", "segment_id", "segment_name", "distance_to_centroid", *features]
-        customers = con.execute(
-            f"select {', '.join(_quote(c) for c in selected if c in customer_columns)}"
-            f" from {_quote(tables['customers'])} order by customer_id"
-        ).df()
-        marts = Marts(
-            snapshot=read("snapshot"),
-            profiles=read("profiles", "segment_id"),
-            customers=customers,
-            centroids=centroids,
-            k_diagnostics=read("k_diagnostics", "k"),
-            crosstab=read("crosstab", "segment_id, rfm_segment"),
-            monthly=read("monthly", "sales_month"),
-            countries=read("countries", "purchase_value desc, country"),
-            outcomes=read("outcomes", "line_status, exclusion_reason, is_guest"),
-            prediction_metrics=(
-                read("prediction_metrics", "target, metric, model") if tables["prediction_metrics"] else None
-            ),
-            features=features,
-            tables={key: name for key, name in tables.items() if name},
-        )
-    return marts
 
 
 # --------------------------------------------------------------------------------------------------
@@ -296,13 +169,13 @@ def figure_png(fig: Figure, dpi: int = PNG_DPI) -> bytes:
 # 1. Segment sizes and revenue share
 
 
-def _profile_rows(profiles: pd.DataFrame) -> pd.DataFrame:
+def profile_rows(profiles: pd.DataFrame) -> pd.DataFrame:
     return profiles.sort_values("segment_id").reset_index(drop=True)
 
 
 def segment_sizes_chart(profiles: pd.DataFrame) -> Figure:
     """Share of customers beside share of revenue, one pair of bars per segment."""
-    rows = _profile_rows(profiles)
+    rows = profile_rows(profiles)
     with _style():
         fig = _figure(9, 1.6 + 0.75 * len(rows))
         ax = fig.add_subplot()
@@ -346,7 +219,7 @@ def segment_sizes_chart(profiles: pd.DataFrame) -> Figure:
 
 
 def segment_sizes_sentence(profiles: pd.DataFrame) -> str:
-    rows = _profile_rows(profiles)
+    rows = profile_rows(profiles)
     top = rows.loc[rows["revenue_share"].astype(float).idxmax()]
     sentence = (
         f"Segment {int(top.segment_id)} '{top.segment_name}' holds {fmt_pct(top.customer_share)} of "
@@ -584,7 +457,7 @@ def segment_profile_sentence(centroids: pd.DataFrame) -> str:
 # 4. k selection
 
 
-def _chosen_k(diagnostics: pd.DataFrame) -> int | None:
+def chosen_k(diagnostics: pd.DataFrame) -> int | None:
     chosen = diagnostics.loc[diagnostics["is_chosen"].fillna(False).astype(bool), "k"]
     return int(chosen.iloc[0]) if len(chosen) else None
 
@@ -599,7 +472,7 @@ def _elbow_k(diagnostics: pd.DataFrame) -> int | None:
 def k_selection_chart(diagnostics: pd.DataFrame) -> Figure:
     """Silhouette, inertia (elbow marked), Davies-Bouldin and stability by k; the chosen k marked."""
     diag = diagnostics.sort_values("k").reset_index(drop=True)
-    chosen, elbow = _chosen_k(diag), _elbow_k(diag)
+    chosen, elbow = chosen_k(diag), _elbow_k(diag)
     eligible = (
         diag["is_eligible"].fillna(True).astype(bool)
         if "is_eligible" in diag
@@ -677,7 +550,7 @@ def k_selection_chart(diagnostics: pd.DataFrame) -> Figure:
 
 def k_selection_sentence(diagnostics: pd.DataFrame) -> str:
     diag = diagnostics.sort_values("k")
-    chosen, elbow = _chosen_k(diag), _elbow_k(diag)
+    chosen, elbow = chosen_k(diag), _elbow_k(diag)
     if chosen is None:
         return f"No k is marked as chosen among k = {diag['k'].min()}..{diag['k'].max()}."
     reason = str(diag.loc[diag["k"] == chosen, "choice_reason"].iloc[0])
@@ -1055,346 +928,3 @@ def prediction_metrics_sentence(metrics: pd.DataFrame) -> str:
         f"Models beat their baseline on {better} of {len(compared)} model × target × metric comparisons "
         "(lower is better for error metrics such as MAE and RMSE, higher for the others)."
     )
-
-
-# --------------------------------------------------------------------------------------------------
-# Assembling the report
-
-
-@dataclass(frozen=True)
-class Chart:
-    """A chart ready to write: file stem, section, title, the one-line reading and the figure."""
-
-    slug: str
-    section: str
-    title: str
-    sentence: str
-    figure: Figure
-
-
-@dataclass(frozen=True)
-class ChartFile:
-    slug: str
-    section: str
-    title: str
-    sentence: str
-    png_path: Path
-
-
-@dataclass(frozen=True)
-class ReportResult:
-    html_path: Path
-    charts: tuple[ChartFile, ...]
-    notes: tuple[str, ...] = ()
-
-    @property
-    def chart_paths(self) -> tuple[Path, ...]:
-        return tuple(chart.png_path for chart in self.charts)
-
-    @property
-    def paths(self) -> tuple[Path, ...]:
-        return (self.html_path, *self.chart_paths)
-
-
-SECTIONS = {
-    "segments": "Segments",
-    "k": "How many segments",
-    "rfm": "KMeans and RFM segments",
-    "story": "The data",
-    "quality": "Data quality",
-    "prediction": "Prediction",
-}
-
-
-def _snapshot_value(marts: Marts, column: str) -> object | None:
-    if column in marts.snapshot and len(marts.snapshot):
-        return marts.snapshot[column].iloc[0]
-    return None
-
-
-def make_charts(marts: Marts, max_points: int = DEFAULT_MAX_POINTS, seed: int = DEFAULT_SEED) -> list[Chart]:
-    """Every chart the marts allow, in report order."""
-    start, end = _snapshot_value(marts, "data_start_date"), _snapshot_value(marts, "data_end_date")
-    specs: list[tuple[str, str, Callable[[], Figure], Callable[[], str]]] = [
-        (
-            "segments",
-            "segment_sizes",
-            lambda: segment_sizes_chart(marts.profiles),
-            lambda: segment_sizes_sentence(marts.profiles),
-        ),
-        (
-            "segments",
-            "customer_space",
-            lambda: customer_space_chart(marts.customers, marts.features, marts.centroids, max_points, seed),
-            lambda: customer_space_sentence(marts.customers, marts.features, max_points, seed),
-        ),
-        (
-            "segments",
-            "segment_profiles",
-            lambda: segment_profile_chart(marts.centroids),
-            lambda: segment_profile_sentence(marts.centroids),
-        ),
-        (
-            "k",
-            "k_selection",
-            lambda: k_selection_chart(marts.k_diagnostics),
-            lambda: k_selection_sentence(marts.k_diagnostics),
-        ),
-        (
-            "rfm",
-            "kmeans_vs_rfm",
-            lambda: kmeans_vs_rfm_chart(marts.crosstab),
-            lambda: kmeans_vs_rfm_sentence(marts.crosstab),
-        ),
-        (
-            "story",
-            "monthly_sales",
-            lambda: monthly_sales_chart(marts.monthly, start, end),
-            lambda: monthly_sales_sentence(marts.monthly, start, end),
-        ),
-        (
-            "story",
-            "top_countries",
-            lambda: top_countries_chart(marts.countries),
-            lambda: top_countries_sentence(marts.countries),
-        ),
-        (
-            "quality",
-            "quarantine",
-            lambda: quarantine_chart(marts.outcomes),
-            lambda: quarantine_sentence(marts.outcomes),
-        ),
-    ]
-    if marts.prediction_metrics is not None and len(marts.prediction_metrics):
-        specs.append(
-            (
-                "prediction",
-                "prediction_metrics",
-                lambda: prediction_metrics_chart(marts.prediction_metrics),
-                lambda: prediction_metrics_sentence(marts.prediction_metrics),
-            )
-        )
-    charts = []
-    for number, (section, name, make_figure, make_sentence) in enumerate(specs, start=1):
-        figure = make_figure()
-        title = figure.get_suptitle()
-        charts.append(Chart(f"{number:02d}_{name}", section, title, make_sentence(), figure))
-    return charts
-
-
-def headline_figures(marts: Marts) -> list[tuple[str, str]]:
-    """(label, value) pairs for the header."""
-    outcomes = marts.outcomes
-    raw_lines = int(outcomes["line_count"].sum())
-    by_status = outcomes.groupby("line_status")["line_count"].sum()
-    purchase = outcomes[outcomes["line_status"] == "purchase"]
-    guest_lines = int(purchase.loc[purchase["is_guest"].astype(bool), "line_count"].sum())
-    purchase_lines = int(by_status.get("purchase", 0))
-    excluded = int(outcomes.loc[outcomes["exclusion_reason"].astype(str) != "none", "line_count"].sum())
-    customers = int(marts.profiles["customer_count"].sum())
-    chosen = _chosen_k(marts.k_diagnostics)
-    figures = [
-        ("raw lines read", fmt_int(raw_lines)),
-        (
-            "clean purchase lines",
-            f"{fmt_int(purchase_lines)} ({fmt_pct(purchase_lines / raw_lines if raw_lines else 0)})",
-        ),
-        ("quarantined lines", f"{fmt_int(excluded)} ({fmt_pct(excluded / raw_lines if raw_lines else 0)})"),
-        ("purchase value (incl. guests)", fmt_money(float(purchase["line_value"].sum()))),
-        ("customers segmented", fmt_int(customers)),
-        ("guest purchase lines", fmt_pct(guest_lines / purchase_lines if purchase_lines else 0)),
-        ("segments (chosen k)", str(chosen) if chosen is not None else "-"),
-    ]
-    start, end = _snapshot_value(marts, "data_start_date"), _snapshot_value(marts, "data_end_date")
-    snapshot = _snapshot_value(marts, "snapshot_date")
-    if start is not None and end is not None:
-        figures.append(("data", f"{fmt_date(start)} – {fmt_date(end)}"))
-    if snapshot is not None:
-        figures.append(("snapshot date", fmt_date(snapshot)))
-    return figures
-
-
-PROFILE_COLUMNS = [
-    ("segment_id", "segment", lambda v: str(int(v))),
-    ("segment_name", "name", str),
-    ("customer_count", "customers", fmt_int),
-    ("customer_share", "share of customers", fmt_pct),
-    ("revenue_share", "share of revenue", fmt_pct),
-    ("median_recency_days", "median recency (days)", lambda v: f"{v:,.0f}"),
-    ("median_frequency", "median frequency (invoices)", lambda v: f"{v:,.0f}"),
-    ("median_monetary", "median monetary (GBP)", lambda v: f"£{v:,.0f}"),
-    ("mean_average_order_value", "mean order value (GBP)", lambda v: f"£{v:,.0f}"),
-    ("recommended_action", "recommended action", str),
-]
-
-
-def profile_table_html(profiles: pd.DataFrame) -> str:
-    columns = [spec for spec in PROFILE_COLUMNS if spec[0] in profiles]
-    header = "".join(f"<th>{html.escape(label)}</th>" for _c, label, _f in columns)
-    body = []
-    for _index, row in _profile_rows(profiles).iterrows():
-        cells = []
-        for column, _label, fmt in columns:
-            value = row[column]
-            text = "" if value is None or (isinstance(value, float) and math.isnan(value)) else fmt(value)
-            numeric = column not in ("segment_name", "recommended_action")
-            cells.append(f'<td class="{"num" if numeric else "text"}">{html.escape(text)}</td>')
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    return f'<table class="profiles"><thead><tr>{header}</tr></thead><tbody>{"".join(body)}</tbody></table>'
-
-
-CSS = """
-body { font-family: "DejaVu Sans", "Liberation Sans", Arial, sans-serif; margin: 0; color: #222;
-       background: #fafafa; }
-main { max-width: 1100px; margin: 0 auto; padding: 24px 32px 48px; background: white; }
-h1 { margin: 0 0 4px; font-size: 28px; }
-h2 { margin-top: 40px; border-bottom: 2px solid #1f77b4; padding-bottom: 4px; }
-h3 { margin-bottom: 6px; }
-.subtitle { color: #555; margin: 0 0 16px; }
-.tiles { display: grid; grid-template-columns: repeat(auto-fill, minmax(190px, 1fr)); gap: 10px; }
-.tile { border: 1px solid #ddd; border-radius: 6px; padding: 10px 12px; background: #f5f8fc; }
-.tile .label { font-size: 12px; color: #555; text-transform: uppercase; letter-spacing: .03em; }
-.tile .value { font-size: 19px; font-weight: bold; margin-top: 3px; }
-figure { margin: 18px 0 28px; }
-figure img { width: 100%; height: auto; border: 1px solid #eee; }
-figcaption { font-size: 15px; margin-top: 6px; }
-.note { background: #fff8e1; border-left: 4px solid #f0ad4e; padding: 8px 12px; }
-table.profiles { border-collapse: collapse; width: 100%; font-size: 13px; margin: 12px 0 24px; }
-table.profiles th, table.profiles td { border-bottom: 1px solid #ddd; padding: 6px 8px; vertical-align: top; }
-table.profiles th { background: #f0f4f8; text-align: left; }
-td.num { text-align: right; white-space: nowrap; }
-footer { margin-top: 40px; font-size: 12px; color: #777; }
-"""
-
-
-def render_html(
-    marts: Marts,
-    charts: Sequence[tuple[ChartFile, bytes]],
-    notes: Sequence[str] = (),
-    source: str = "",
-    generated_at: datetime | None = None,
-) -> str:
-    """The page: header figures, then each section's charts (embedded PNG) with their sentence."""
-    esc = html.escape
-    generated_at = generated_at or datetime.now(timezone.utc)
-    tiles = "".join(
-        f'<div class="tile"><div class="label">{esc(label)}</div><div class="value">{esc(value)}</div></div>'
-        for label, value in headline_figures(marts)
-    )
-    parts = [
-        "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        "<title>Customer segment report</title>",
-        f"<style>{CSS}</style></head><body><main>",
-        "<header><h1>Customer segment report</h1>",
-        '<p class="subtitle">RFM features and KMeans segments built by dbt; every figure below is read from '
-        "the warehouse marts.</p>",
-        f'<div class="tiles">{tiles}</div></header>',
-    ]
-    by_section: dict[str, list[tuple[ChartFile, bytes]]] = {}
-    for chart, png in charts:
-        by_section.setdefault(chart.section, []).append((chart, png))
-    notes_by_section = {"prediction": [n for n in notes if "prediction" in n.lower()]}
-    for key, heading in SECTIONS.items():
-        section_charts = by_section.get(key, [])
-        section_notes = notes_by_section.get(key, [])
-        if not section_charts and not section_notes:
-            continue
-        parts.append(f'<section id="{esc(key)}"><h2>{esc(heading)}</h2>')
-        for chart, png in section_charts:
-            encoded = base64.b64encode(png).decode("ascii")
-            parts.append(
-                f'<figure id="{esc(chart.slug)}">'
-                f'<img src="data:image/png;base64,{encoded}" alt="{esc(chart.title)}">'
-                f"<figcaption>{esc(chart.sentence)}</figcaption></figure>"
-            )
-            if chart.slug.endswith("segment_sizes"):
-                parts.append("<h3>Segment profiles and recommended actions</h3>")
-                parts.append(profile_table_html(marts.profiles))
-        parts.extend(f'<p class="note">{esc(note)}</p>' for note in section_notes)
-        parts.append("</section>")
-    other_notes = [n for n in notes if n not in notes_by_section["prediction"]]
-    parts.extend(f'<p class="note">{esc(note)}</p>' for note in other_notes)
-    tables = ", ".join(sorted(set(marts.tables.values())))
-    parts.append(
-        f"<footer>Source: {esc(source)} (tables {esc(tables)}). Generated "
-        f"{esc(generated_at.strftime('%Y-%m-%d %H:%M UTC'))} by segmentation.report.</footer>"
-    )
-    parts.append("</main></body></html>")
-    return "\n".join(parts) + "\n"
-
-
-PREDICTION_MISSING_NOTE = (
-    "No prediction_metrics table in the warehouse yet: the comparison of prediction models against "
-    "their baselines appears here once the prediction models are built."
-)
-
-
-PREDICTION_EMPTY_NOTE = "The prediction_metrics table is empty: no prediction model has been evaluated yet."
-
-
-def build_report(
-    warehouse: Path,
-    out_dir: Path,
-    max_points: int = DEFAULT_MAX_POINTS,
-    seed: int = DEFAULT_SEED,
-) -> ReportResult:
-    """Read the marts, draw every chart, write `out_dir/segment_report.html` and `out_dir/charts/*.png`."""
-    warehouse, out_dir = Path(warehouse), Path(out_dir)
-    marts = load_marts(warehouse)
-    charts = make_charts(marts, max_points, seed)
-    charts_dir = out_dir / CHARTS_DIR
-    charts_dir.mkdir(parents=True, exist_ok=True)
-    written: list[tuple[ChartFile, bytes]] = []
-    for chart in charts:
-        png = figure_png(chart.figure)
-        path = charts_dir / f"{chart.slug}.png"
-        path.write_bytes(png)
-        written.append((ChartFile(chart.slug, chart.section, chart.title, chart.sentence, path), png))
-        chart.figure.clear()
-    current = {file.png_path.name for file, _png in written}
-    for stale in charts_dir.glob("[0-9][0-9]_*.png"):  # charts of an earlier run that this one lacks
-        if stale.name not in current:
-            stale.unlink()
-    notes: tuple[str, ...] = ()
-    if marts.prediction_metrics is None:
-        notes = (PREDICTION_MISSING_NOTE,)
-    elif marts.prediction_metrics.empty:
-        notes = (PREDICTION_EMPTY_NOTE,)
-    html_path = out_dir / REPORT_FILE
-    html_path.write_text(render_html(marts, written, notes, source=warehouse.name), encoding="utf-8")
-    return ReportResult(html_path=html_path, charts=tuple(file for file, _png in written), notes=notes)
-
-
-# --------------------------------------------------------------------------------------------------
-# Command line
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m segmentation.report",
-        description="Write the HTML segment report and its PNG charts from the warehouse marts.",
-    )
-    parser.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE, help="DuckDB file built by dbt")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT_DIR, help="output folder (default: reports/)")
-    parser.add_argument(
-        "--max-points", type=int, default=DEFAULT_MAX_POINTS, help="customers drawn in the scatter at most"
-    )
-    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="seed of the scatter sample")
-    args = parser.parse_args(argv)
-    try:
-        result = build_report(args.warehouse, args.out, args.max_points, args.seed)
-    except ReportDataError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    print(f"Report: {result.html_path}")
-    for path in result.chart_paths:
-        print(f"Chart:  {path}")
-    for note in result.notes:
-        print(f"Note:   {note}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
