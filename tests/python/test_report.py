@@ -696,8 +696,8 @@ def test_empty_prediction_metrics_is_a_note_too(tmp_path):
     marts = load_marts(path)
     assert marts.prediction_metrics is not None and marts.prediction_metrics.empty
     assert not any(chart.section == "prediction" for chart in make_charts(marts))
-    charts = [(ChartFile("01_x", "segments", "x", "x.", tmp_path / "x.png"), b"png")]
-    page = render_html(marts, charts, (PREDICTION_EMPTY_NOTE,))
+    written = [(ChartFile("01_x", "segments", "x", "x.", tmp_path / "x.png"), b"png")]
+    page = render_html(marts, written, (PREDICTION_EMPTY_NOTE,))
     assert "The prediction_metrics table is empty" in page
 
 

@@ -123,7 +123,7 @@ def test_a_request_to_another_host_is_refused_and_reported(tmp_path):
 
 
 def test_only_loopback_and_local_schemes_count_as_local():
-    assert browser.is_local("file:///tmp/html")
+    assert browser.is_local("file:///tmp/report.html")
     assert browser.is_local("data:image/png;base64,AAAA")
     assert browser.is_local("http://127.0.0.1:8080/index.html")
     assert browser.is_local("http://localhost/")
