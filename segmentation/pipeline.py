@@ -7,19 +7,14 @@
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import subprocess
 import sys
-import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
-from segmentation import report, synthetic
-from segmentation.land import InputFileError, PreparedInput, prepare_input
+from segmentation import dbt_runner, report, synthetic
+from segmentation.land import InputFileError, prepare_input
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_INPUT = PROJECT_DIR / "data" / "synthetic" / "online_retail_synthetic.csv.gz"
@@ -32,13 +27,6 @@ LANDING_DIR = PROJECT_DIR / "data" / "landed"
 LOCK_ERROR_MARKER = "Could not set lock on file"
 EXIT_INPUT_ERROR = 2
 EXIT_WAREHOUSE_LOCKED = 3
-
-
-@dataclass(frozen=True)
-class BuildResult:
-    succeeded: bool
-    seconds: float
-    output: str = ""
 
 
 def warehouse_lock_conflict(warehouse: Path) -> str | None:
@@ -77,34 +65,6 @@ def ensure_default_input(path: Path, n_customers: int, seed: int) -> Path:
     config = synthetic.SyntheticConfig(n_customers=n_customers, seed=seed)
     synthetic.write_transactions(synthetic.generate_transactions(config), path)
     return path
-
-
-def run_dbt_build(prepared: PreparedInput, warehouse: Path, extra_args: Sequence[str] = ()) -> BuildResult:
-    """Run `dbt build` on the prepared input, as its own process, and time it.
-
-    A separate process (not dbtRunner) so that dbt's DuckDB connection is closed when the summary
-    opens the warehouse.
-    """
-    env = {**os.environ, "RETAIL_RAW_PATH": str(prepared.path), "DBT_DUCKDB_PATH": str(warehouse)}
-    dbt = Path(sys.executable).parent / "dbt"
-    args = [str(dbt), "build", "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR)]
-    if prepared.dbt_vars:
-        args += ["--vars", json.dumps(prepared.dbt_vars)]
-    args += list(extra_args)
-    started = time.perf_counter()
-    # dbt's output is passed through line by line, and kept, so that a known failure (the lock)
-    # can be explained after dbt's own message.
-    lines: list[str] = []
-    with subprocess.Popen(
-        args, cwd=PROJECT_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    ) as process:
-        assert process.stdout is not None
-        for line in process.stdout:
-            sys.stdout.write(line)
-            lines.append(line)
-    return BuildResult(
-        succeeded=process.returncode == 0, seconds=time.perf_counter() - started, output="".join(lines)
-    )
 
 
 def format_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
@@ -204,7 +164,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(lock_guidance(warehouse, conflict), file=sys.stderr)
         return EXIT_WAREHOUSE_LOCKED
     print(f"Building on {prepared.path}")
-    build = run_dbt_build(prepared, warehouse)
+    # dbt's output is passed through as it comes, and kept, so that a known failure (the lock) can
+    # be explained after dbt's own message.
+    invocation = dbt_runner.dbt_invocation(["build"], prepared.path, warehouse, prepared.dbt_vars)
+    build = dbt_runner.run(invocation, echo=sys.stdout)
     if not build.succeeded and LOCK_ERROR_MARKER in build.output:
         # Another build took the file between the check above and dbt opening it.
         detail = next(line for line in build.output.splitlines() if LOCK_ERROR_MARKER in line)
