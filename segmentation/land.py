@@ -211,9 +211,7 @@ def _check_encoding(path: Path, encoding: str) -> None:
         )
 
 
-def _land_csv(
-    con: duckdb.DuckDBPyConnection, path: Path, out: Path, encoding: str
-) -> tuple[Path, str, list[str]]:
+def _land_csv(con: duckdb.DuckDBPyConnection, path: Path, out: Path, encoding: str) -> tuple[Path, str, list[str]]:
     _check_encoding(path, encoding)
     header = read_header(path, encoding)
     if not header.strip():
