@@ -756,7 +756,8 @@ _FLOAT_COLUMNS: Final = (
 )
 
 
-# Stability columns (filled by _measure_stability) and the rank (filled last).
+# NaN until filled: stability (by _measure_stability), the rank (last), the planted-type ARI
+# (only when the truth is known).
 _MEASURED_LATER: Final = (
     "stability_ari",
     "stability_ari_se",
@@ -770,13 +771,7 @@ _MEASURED_LATER: Final = (
 def _typed_diagnostics(frame: pd.DataFrame, config: SegmentationConfig) -> pd.DataFrame:
     """DIAGNOSTIC_COLUMNS in order and type; stability columns NaN until measured."""
     frame = frame.copy()
-    for column in (
-        "stability_ari",
-        "stability_ari_se",
-        "seed_ari_min",
-        "seed_inertia_spread",
-        "criterion_rank",
-    ):
+    for column in _MEASURED_LATER:
         if column not in frame:
             frame[column] = math.nan
     frame["bootstrap_rounds"] = config.bootstrap_rounds

@@ -13,6 +13,7 @@ from segmentation.clustering import (
     ASSIGNMENT_COLUMNS,
     CENTROID_COLUMNS,
     DIAGNOSTIC_COLUMNS,
+    FEATURE_PRESETS,
     SCALER_COLUMNS,
     SINGLE_SEGMENT_NAME,
     SegmentationConfig,
@@ -573,3 +574,20 @@ def test_config_is_frozen_and_validates_direct_construction():
         config.k_min = 3  # type: ignore[misc]
     with pytest.raises(ValueError, match="k_max"):
         SegmentationConfig(k_min=4, k_max=3)
+
+
+def test_planted_type_ari_only_with_known_types(blobs):
+    mart, truth = blobs
+    config = SegmentationConfig(**FAST)
+    assert build_k_diagnostics(mart, config)["planted_type_ari"].isna().all()
+    planted = pd.DataFrame({"customer_id": truth.index, "customer_type": truth.astype(str).to_numpy()})
+    with_truth = build_k_diagnostics(mart, config, planted).set_index("k")["planted_type_ari"]
+    assert with_truth.idxmax() == 4 and with_truth[4] > 0.99
+    with pytest.raises(ValueError, match="no planted type"):
+        build_k_diagnostics(mart, config, planted.iloc[1:])
+
+
+def test_feature_preset_replaces_features():
+    config = config_from_mapping({"feature_preset": "lifecycle"})
+    assert config.features == FEATURE_PRESETS["lifecycle"]
+    assert SegmentationConfig().features == FEATURE_PRESETS["rfm"]
