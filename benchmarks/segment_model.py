@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     customers = con.execute("select * from customers").df()
     diagnostics = build_k_diagnostics(customers, config)
-    step("segment_k_diagnostics (k 2-10)", started)
+    step(f"segment_k_diagnostics (k {config.k_min}-{config.k_max})", started)
 
     started = time.perf_counter()
     centroids = fit_centroids(customers, config, chosen_k(diagnostics))
