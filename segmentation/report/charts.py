@@ -17,8 +17,10 @@ from collections.abc import Iterator, Sequence
 import matplotlib
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
@@ -874,43 +876,77 @@ def lower_is_better(metric: str) -> bool:
     return bool(LOWER_IS_BETTER.search(metric)) and "auc" not in metric.lower()
 
 
+# Page width: the report's main column is 1100 px wide with 32 px padding each side, and PNGs are
+# written at PNG_DPI, so a figure this many inches wide is shown at its own size (no shrinking).
+PAGE_WIDTH_INCHES = (1100 - 2 * 32) / PNG_DPI
+METRIC_PANEL_COLUMNS = 2
+METRIC_BAR_INCHES = 0.3  # height per model bar: room for a 9 pt label beside each
+METRIC_PANEL_PADDING_INCHES = 1.4  # two-line title, two-line axis label and ticks of one panel
+METRIC_LABEL_ROOM = 0.35  # share of the value range left free for the numbers beside the bars
+
+
+def fmt_metric(value: float) -> str:
+    """A metric value short enough to sit beside its bar: 1,470 / 2.74 / 0.399 / -0.048."""
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    if abs(value) >= 1:
+        return f"{value:.2f}"
+    return f"{value:.3f}"
+
+
+def _metric_panel(ax: Axes, target: str, metric: str, rows: pd.DataFrame) -> None:
+    """Horizontal bars (one per model, labels on the left), the baseline as a dashed line."""
+    rows = rows.sort_values("value", ascending=lower_is_better(metric)).reset_index(drop=True)
+    values = rows["value"].astype(float).to_numpy()
+    names = rows["model"].astype(str).tolist()
+    colors = [BASELINE_COLOR if name.startswith("baseline") else MODEL_COLOR for name in names]
+    positions = np.arange(len(rows))
+    ax.barh(positions, values, color=colors, height=0.7)
+    baseline = float(rows["baseline_value"].astype(float).iloc[0])
+    ax.axvline(baseline, color=ACCENT, linestyle="--", linewidth=1.2)
+    low, high = min(0.0, values.min(), baseline), max(0.0, values.max(), baseline)
+    room = (high - low) * METRIC_LABEL_ROOM or 1.0
+    ax.set_xlim(low, high + room)
+    # The numbers stand in one column right of every bar and of the baseline line, so that
+    # neither a bar end nor the dashed line runs through them.
+    label_x = high + room * 0.1
+    for y, value in zip(positions, values, strict=True):
+        ax.text(label_x, y, fmt_metric(value), ha="left", va="center", fontsize=8)
+    ax.set_yticks(positions, names, fontsize=8)
+    ax.invert_yaxis()  # best first
+    direction = "lower is better" if lower_is_better(metric) else "higher is better"
+    ax.set_title(f"{target}:\n{metric}", fontsize=9)
+    ax.set_xlabel(f"{metric} ({direction})\ndashed line: best baseline, {fmt_metric(baseline)}", fontsize=8)
+    ax.set_ylabel("model", fontsize=8)
+    ax.tick_params(axis="x", labelsize=8)
+    ax.grid(axis="y", visible=False)
+
+
 def prediction_metrics_chart(metrics: pd.DataFrame) -> Figure:
-    """One panel per target × metric: each model's value beside its baseline."""
+    """One panel per target × metric: every model's value as a bar, the best baseline as a line.
+
+    Horizontal bars so that model names read left to right; two panels a row at the page's width.
+    """
     groups = list(metrics.groupby(["target", "metric"], sort=True))
-    n_cols = min(3, len(groups))
+    n_cols = min(METRIC_PANEL_COLUMNS, len(groups))
     n_rows = math.ceil(len(groups) / n_cols)
+    bars = int(metrics.groupby(["target", "metric"]).size().max())
+    panel_height = METRIC_BAR_INCHES * bars + METRIC_PANEL_PADDING_INCHES
     with _style():
-        fig = _figure(3.6 * n_cols + 0.4, 3.6 * n_rows + 0.9)
+        fig = _figure(PAGE_WIDTH_INCHES, panel_height * n_rows + 0.8)
         axes = fig.subplots(n_rows, n_cols, squeeze=False).ravel()
         for ax in axes[len(groups) :]:
             ax.set_visible(False)
         for ax, ((target, metric), rows) in zip(axes, groups, strict=False):
-            rows = rows.sort_values("model")
-            positions = np.arange(len(rows))
-            width = 0.38
-            model_bars = ax.bar(
-                positions - width / 2, rows["value"].astype(float), width, color=MODEL_COLOR, label="model"
-            )
-            baseline_bars = ax.bar(
-                positions + width / 2,
-                rows["baseline_value"].astype(float),
-                width,
-                color=BASELINE_COLOR,
-                label="baseline",
-            )
-            for bars in (model_bars, baseline_bars):
-                ax.bar_label(bars, fmt="%.3g", padding=2, fontsize=8)
-            ax.set_xticks(positions, rows["model"].astype(str).tolist(), rotation=20, ha="right")
-            direction = "lower is better" if lower_is_better(str(metric)) else "higher is better"
-            ax.set_title(f"{target}: {metric}")
-            ax.set_xlabel("model")
-            ax.set_ylabel(f"{metric} (metric units, {direction})")
-            ax.margins(y=0.15)
-            ax.set_xlim(-0.8, len(rows) - 0.2)
+            _metric_panel(ax, str(target), str(metric), rows)
         fig.legend(
-            handles=[Patch(color=MODEL_COLOR, label="model"), Patch(color=BASELINE_COLOR, label="baseline")],
+            handles=[
+                Patch(color=MODEL_COLOR, label="model"),
+                Patch(color=BASELINE_COLOR, label="baseline model"),
+                Line2D([], [], color=ACCENT, linestyle="--", label="best baseline"),
+            ],
             loc="outside lower center",
-            ncols=2,
+            ncols=3,
         )
         fig.suptitle("Prediction models against their baselines")
     return fig

@@ -595,12 +595,19 @@ def test_prediction_metrics_chart_one_panel_per_target_and_metric():
     assert_titled_and_labelled(fig)
     axes = data_axes(fig)
     assert [ax.get_title() for ax in axes] == [
-        "next_year_value: mae",
-        "next_year_value: r2",
-        "returns_within_year: roc_auc",
+        "next_year_value:\nmae",
+        "next_year_value:\nr2",
+        "returns_within_year:\nroc_auc",
     ]
-    assert [len(ax.patches) for ax in axes] == [4, 4, 2]  # model + baseline bar per model
-    assert "lower is better" in axes[0].get_ylabel() and "higher is better" in axes[2].get_ylabel()
+    assert [len(ax.patches) for ax in axes] == [2, 2, 1]  # one bar per model, the baseline a line
+    assert [len(ax.lines) for ax in axes] == [1, 1, 1]
+    assert "lower is better" in axes[0].get_xlabel() and "higher is better" in axes[2].get_xlabel()
+    # numbers are written once each, in a column right of every bar and of the baseline
+    texts = [t for t in axes[0].texts]
+    assert [t.get_text() for t in texts] == ["120", "140"]
+    assert min(t.get_position()[0] for t in texts) > 150
+    # drawn at the page's width, so the PNG is shown at its own size
+    assert fig.get_figwidth() * charts.PNG_DPI == 1100 - 2 * 32
     assert charts.lower_is_better("rmse") and not charts.lower_is_better("roc_auc")
     assert charts.prediction_metrics_sentence(metrics).startswith("Models beat their baseline on 5 of 5")
 
