@@ -487,7 +487,11 @@ def k_selection_chart(diagnostics: pd.DataFrame) -> Figure:
     ]
     if "stability_ari" in diag and diag["stability_ari"].notna().any():
         panels.append(
-            ("stability_ari", "Bootstrap stability (higher is better)", "adjusted Rand index (1 = stable)")
+            (
+                "stability_ari",
+                "Stability: bootstrap (line), other seeds (grey)",
+                "adjusted Rand index (1 = stable)",
+            )
         )
     n_cols = 2
     n_rows = math.ceil(len(panels) / n_cols)
@@ -499,6 +503,9 @@ def k_selection_chart(diagnostics: pd.DataFrame) -> Figure:
         for ax, (column, title, ylabel) in zip(axes, panels, strict=False):
             values = diag[column].astype(float)
             ax.plot(diag["k"], values, color=MODEL_COLOR, linewidth=1.5, zorder=2)
+            if column == "stability_ari" and "seed_ari_min" in diag:
+                # run-to-run agreement gates k as the bootstrap does (README, "Choosing k")
+                ax.plot(diag["k"], diag["seed_ari_min"].astype(float), color=BASELINE_COLOR, linewidth=1.5)
             ax.scatter(
                 diag["k"][eligible], values[eligible], color=MODEL_COLOR, s=28, zorder=3, label="eligible k"
             )
@@ -510,7 +517,7 @@ def k_selection_chart(diagnostics: pd.DataFrame) -> Figure:
                     edgecolors="grey",
                     s=28,
                     zorder=3,
-                    label="smallest segment too small",
+                    label="not eligible (a segment too small, or unstable)",
                 )
             if chosen is not None:
                 ax.axvline(chosen, color=ACCENT, linestyle="--", linewidth=1.2, zorder=1)
@@ -550,13 +557,41 @@ def k_selection_chart(diagnostics: pd.DataFrame) -> Figure:
     return fig
 
 
+def _k_list(ks: Sequence[int]) -> str:
+    return ", ".join(str(k) for k in ks)
+
+
+def k_rule_sentence(diagnostics: pd.DataFrame) -> str:
+    """The k rule's decision in a marketer's words (needs the gate columns of the diagnostics)."""
+    diag = diagnostics.sort_values("k")
+    chosen = chosen_k(diag)
+    row = diag.loc[diag["k"] == chosen].iloc[0]
+    sentence = (
+        f"The customers fall into {chosen} segments. Among the splits that come back the same when "
+        f"the model is rerun with other random seeds or on resampled customers, and whose smallest "
+        f"segment is big enough to act on, {chosen} segments separate the customers most clearly "
+        f"(here the smallest segment holds {fmt_pct(float(row['smallest_segment_share']))} of "
+        f"customers, and reruns agree {float(row['stability_ari']):.0%} / "
+        f"{float(row['seed_ari_min']):.0%} with it)."
+    )
+    unstable = diag.loc[diag["passes_share"].astype(bool) & ~diag["passes_stability"].astype(bool), "k"]
+    small = diag.loc[~diag["passes_share"].astype(bool), "k"]
+    if len(unstable):
+        sentence += f" With {_k_list(unstable)} segments the split changes from run to run."
+    if len(small):
+        sentence += f" With {_k_list(small)} segments one segment is too small to act on."
+    return sentence
+
+
 def k_selection_sentence(diagnostics: pd.DataFrame) -> str:
     diag = diagnostics.sort_values("k")
     chosen, elbow = chosen_k(diag), _elbow_k(diag)
     if chosen is None:
         return f"No k is marked as chosen among k = {diag['k'].min()}..{diag['k'].max()}."
     reason = str(diag.loc[diag["k"] == chosen, "choice_reason"].iloc[0])
-    sentence = f"k = {chosen} was chosen: {reason}."
+    gates = {"passes_share", "passes_stability", "stability_ari", "seed_ari_min"}
+    plain = k_rule_sentence(diag) + " " if gates <= set(diag.columns) and chosen > 1 else ""
+    sentence = f"{plain}In detail, k = {chosen}: {reason}."
     if elbow is not None and elbow != chosen:
         sentence += f" The inertia curve's elbow is at k = {elbow}."
     elif elbow is None:

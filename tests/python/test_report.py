@@ -131,9 +131,12 @@ def make_k_diagnostics(chosen: int = 3, elbow: int = 4) -> pd.DataFrame:
             "davies_bouldin": [1.1, 0.9, 0.95, 1.0, 1.05, 1.1],
             "calinski_harabasz": 500 - 20 * k,
             "smallest_segment_share": [0.4, 0.2, 0.1, 0.05, 0.015, 0.01],
-            "is_eligible": [True, True, True, True, False, False],
+            "passes_share": [True, True, True, True, False, False],
+            "passes_stability": [True, True, True, False, False, False],
+            "is_eligible": [True, True, True, False, False, False],
             "is_elbow": k == elbow,
             "stability_ari": [0.95, 0.93, 0.9, 0.85, 0.8, 0.7],
+            "seed_ari_min": [1.0, 0.99, 0.97, 0.8, 0.9, 0.6],
             "is_chosen": k == chosen,
             "choice_reason": [
                 "highest silhouette (0.4200) among k whose smallest segment holds >= 2.0% of customers"
@@ -488,14 +491,21 @@ def test_k_selection_chart_marks_chosen_k_and_elbow():
         "Silhouette",
         "Inertia",
         "Davies-Bouldin",
-        "Bootstrap stability",
+        "Stability: bootstrap",
     ]
     for ax in axes:
         assert any(list(line.get_xdata()) == [3, 3] for line in ax.get_lines()), "chosen k line missing"
     legend_texts = [t.get_text() for t in fig.legends[0].get_texts()]
-    assert {"chosen k = 3", "elbow k = 4", "smallest segment too small"} <= set(legend_texts)
+    assert {"chosen k = 3", "elbow k = 4", "not eligible (a segment too small, or unstable)"} <= set(
+        legend_texts
+    )
     sentence = charts.k_selection_sentence(diagnostics)
-    assert sentence.startswith("k = 3 was chosen: highest silhouette (0.4200)")
+    # first in a marketer's words, then the rule's own reason
+    assert sentence.startswith("The customers fall into 3 segments.")
+    assert "smallest segment holds 20% of customers, and reruns agree 93% / 99% with it" in sentence
+    assert "With 5 segments the split changes from run to run." in sentence
+    assert "With 6, 7 segments one segment is too small to act on." in sentence
+    assert "In detail, k = 3: highest silhouette (0.4200)" in sentence
     assert "elbow is at k = 4" in sentence
 
 
