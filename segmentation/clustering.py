@@ -107,6 +107,15 @@ Feature = Literal[
     "seasonal_peak_spend_share",
     "mean_invoice_gap_days",
     "invoice_gap_variation",
+    # optional: spend share per product category (segmentation.categories.CATEGORIES)
+    "spend_share_christmas",
+    "spend_share_bags",
+    "spend_share_kitchen",
+    "spend_share_home_decor",
+    "spend_share_stationery_gifts",
+    "spend_share_toys_party",
+    "spend_share_fashion",
+    "spend_share_other",
 ]
 FeaturePreset = Literal["rfm", "behavioural", "lifecycle"]
 # Feature presets (README, "Feature presets"); the setting feature_preset, when set, replaces

@@ -1,5 +1,6 @@
 """Every customer assigned to the nearest stored centroid: the table marketing uses."""
 
+from segmentation.categories import with_category_shares
 from segmentation.clustering import assign_segments, config_from_mapping
 from segmentation.warehouse import to_pandas
 
@@ -7,6 +8,9 @@ from segmentation.warehouse import to_pandas
 def model(dbt, session):
     dbt.config(materialized="table")
     config = config_from_mapping(dbt.config.get("segmentation"))
-    customers = to_pandas(dbt.ref("int_customer_features"))
+    # Spend shares per product category sit beside the mart, so they can be features too.
+    customers = with_category_shares(
+        to_pandas(dbt.ref("int_customer_features")), to_pandas(dbt.ref("customer_category_shares"))
+    )
     centroids = to_pandas(dbt.ref("segment_centroids"))
     return assign_segments(customers, centroids, config)

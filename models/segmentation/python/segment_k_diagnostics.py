@@ -2,6 +2,7 @@
 
 import pandas as pd
 
+from segmentation.categories import with_category_shares
 from segmentation.clustering import build_k_diagnostics, config_from_mapping
 from segmentation.warehouse import to_pandas
 
@@ -9,7 +10,10 @@ from segmentation.warehouse import to_pandas
 def model(dbt, session):
     dbt.config(materialized="table")
     config = config_from_mapping(dbt.config.get("segmentation"))
-    customers = to_pandas(dbt.ref("int_customer_features"))
+    # Spend shares per product category sit beside the mart, so they can be features too.
+    customers = with_category_shares(
+        to_pandas(dbt.ref("int_customer_features")), to_pandas(dbt.ref("customer_category_shares"))
+    )
     # Synthetic data only: the generator's planted customer types, to measure segments against.
     planted_path = dbt.config.get("planted_types_path")
     planted = pd.read_parquet(planted_path) if planted_path else None
