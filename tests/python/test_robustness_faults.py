@@ -27,7 +27,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from segmentation import synthetic
+from segmentation import dbt_runner, synthetic
 from segmentation.dbt_runner import DbtRun
 from tests.python.conftest import (
     PROJECT_DIR,
@@ -182,16 +182,7 @@ def hostile_cases(raw: Path) -> list[DbtCase]:
 
 def start_dbt(command: list[str], raw: Path, warehouse: Path) -> subprocess.Popen[str]:
     """dbt in its own process group, so that a kill reaches it and every child it started."""
-    invocation = dbt_invocation(command, land_beside(raw, warehouse), warehouse)
-    return subprocess.Popen(
-        invocation.argv,
-        cwd=invocation.cwd,
-        env=invocation.env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
+    return dbt_runner.start(dbt_invocation(command, land_beside(raw, warehouse), warehouse), new_session=True)
 
 
 def finish(process: subprocess.Popen[str]) -> subprocess.CompletedProcess[str]:
@@ -210,14 +201,7 @@ def run_concurrent(raw: Path, warehouse: Path) -> Concurrent:
     invocation = dbt_invocation(["build"], warehouse.parent / "landed.parquet", warehouse)
     env = {**invocation.env, "DBT_TARGET_PATH": str(other / "target"), "DBT_LOG_PATH": str(other)}
     started = time.perf_counter()
-    second_dbt = subprocess.Popen(
-        invocation.argv,
-        cwd=invocation.cwd,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    second_dbt = dbt_runner.start(dbt_runner.DbtInvocation(invocation.argv, env, invocation.cwd))
     pipeline_args = ["-m", "segmentation.pipeline", "--input", str(raw), "--warehouse", str(warehouse)]
     second_pipeline = subprocess.run(
         [sys.executable, *pipeline_args], cwd=PROJECT_DIR, capture_output=True, text=True, check=False
