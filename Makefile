@@ -38,7 +38,8 @@ pytest: setup browser
 
 test: lint pytest
 
-# For analytics engineers with the environment already set up: plain dbt on the current input.
+# For analytics engineers with the environment already set up: plain dbt on the last landed file
+# (`python -m segmentation.land FILE` lands another).
 build: setup
 	$(BIN)/dbt build
 

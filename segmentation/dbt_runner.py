@@ -55,14 +55,14 @@ def dbt_argv(
     return tuple(argv)
 
 
-def dbt_env(raw_path: Path, warehouse: Path, state_dir: Path | None = None) -> dict[str, str]:
-    """The environment of a dbt process reading `raw_path` into `warehouse`.
+def dbt_env(landed_path: Path, warehouse: Path, state_dir: Path | None = None) -> dict[str, str]:
+    """The environment of a dbt process building the landed file `landed_path` into `warehouse`.
 
     Throw-away runs (tests, benchmark) give a `state_dir`: target/ and logs/ go there, so runs on
     different warehouses never share them, and they send no usage statistics. Without it a build
     uses the project's own target/ and logs/, as a user's `dbt build` does.
     """
-    env = {**os.environ, "RETAIL_RAW_PATH": str(raw_path), "DBT_DUCKDB_PATH": str(warehouse)}
+    env = {**os.environ, "RETAIL_LANDED_PATH": str(landed_path), "DBT_DUCKDB_PATH": str(warehouse)}
     if state_dir is not None:
         env |= {
             "DBT_TARGET_PATH": str(state_dir / "target"),
@@ -74,14 +74,28 @@ def dbt_env(raw_path: Path, warehouse: Path, state_dir: Path | None = None) -> d
 
 def dbt_invocation(
     command: Sequence[str],
-    raw_path: Path,
+    landed_path: Path,
     warehouse: Path,
     dbt_vars: str | Mapping[str, object] | None = None,
     project_dir: Path = PROJECT_DIR,
     state_dir: Path | None = None,
 ) -> DbtInvocation:
     return DbtInvocation(
-        dbt_argv(command, dbt_vars, project_dir), dbt_env(raw_path, warehouse, state_dir), project_dir
+        dbt_argv(command, dbt_vars, project_dir), dbt_env(landed_path, warehouse, state_dir), project_dir
+    )
+
+
+def start(invocation: DbtInvocation, new_session: bool = False) -> subprocess.Popen[str]:
+    """Start dbt with stdout and stderr interleaved on one pipe; `new_session` gives it its own
+    process group, so that a signal to the group reaches every child dbt starts."""
+    return subprocess.Popen(
+        invocation.argv,
+        cwd=invocation.cwd,
+        env=invocation.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=new_session,
     )
 
 
@@ -89,14 +103,7 @@ def run(invocation: DbtInvocation, echo: TextIO | None = None) -> DbtRun:
     """Run dbt to the end and time it; its output is kept, and written to `echo` as it comes."""
     started = time.perf_counter()
     lines: list[str] = []
-    with subprocess.Popen(
-        invocation.argv,
-        cwd=invocation.cwd,
-        env=invocation.env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    ) as process:
+    with start(invocation) as process:
         assert process.stdout is not None
         for line in process.stdout:
             if echo is not None:

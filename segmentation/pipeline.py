@@ -1,4 +1,4 @@
-"""The main job: make sure there is input, run `dbt build`, print where the results are.
+"""The main job: make sure there is input, land it, run `dbt build`, print where the results are.
 
 `python -m segmentation.pipeline` runs on the synthetic default (generated on first use);
 `--input FILE` runs on any raw file, e.g. the UCI Online Retail workbooks or CSVs.
@@ -13,14 +13,13 @@ from pathlib import Path
 
 import duckdb
 
-from segmentation import dbt_runner, report, synthetic
-from segmentation.land import InputFileError, prepare_input
+from segmentation import dbt_runner, land, report, synthetic
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_INPUT = PROJECT_DIR / "data" / "synthetic" / "online_retail_synthetic.csv.gz"
 DEFAULT_WAREHOUSE = PROJECT_DIR / "customer_segmentation.duckdb"
 DEFAULT_REPORT_DIR = PROJECT_DIR / "reports"
-LANDING_DIR = PROJECT_DIR / "data" / "landed"
+LANDED_PATH = PROJECT_DIR / land.DEFAULT_LANDED_PATH
 
 
 # DuckDB's words when another process has the warehouse file open (dbt shows them verbatim).
@@ -147,26 +146,29 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="size of the synthetic default",
     )
     parser.add_argument("--seed", type=int, default=synthetic.SyntheticConfig().seed)
+    parser.add_argument(
+        "--encoding", help="text encoding of a CSV input (default: detected, UTF-8 or Latin-1)"
+    )
     return parser.parse_args(argv)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     raw_path = args.input or ensure_default_input(DEFAULT_INPUT, args.customers, args.seed)
-    try:
-        prepared = prepare_input(raw_path, LANDING_DIR)
-    except InputFileError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_INPUT_ERROR
     warehouse = args.warehouse.resolve()
     conflict = warehouse_lock_conflict(warehouse)
     if conflict is not None:
         print(lock_guidance(warehouse, conflict), file=sys.stderr)
         return EXIT_WAREHOUSE_LOCKED
-    print(f"Building on {prepared.path}")
+    try:
+        landed = land.land(raw_path, LANDED_PATH, args.encoding)
+    except land.InputFileError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_INPUT_ERROR
+    print(land.describe(landed))
     # dbt's output is passed through as it comes, and kept, so that a known failure (the lock) can
     # be explained after dbt's own message.
-    invocation = dbt_runner.dbt_invocation(["build"], prepared.path, warehouse, prepared.dbt_vars)
+    invocation = dbt_runner.dbt_invocation(["build"], landed.path, warehouse)
     build = dbt_runner.run(invocation, echo=sys.stdout)
     if not build.succeeded and LOCK_ERROR_MARKER in build.output:
         # Another build took the file between the check above and dbt opening it.

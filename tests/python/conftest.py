@@ -10,7 +10,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from segmentation import dbt_runner
+from segmentation import dbt_runner, land
+from segmentation.pipeline import EXIT_INPUT_ERROR
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 SHARED_DATA_DIR = PROJECT_DIR.parent / "shared" / "data"
@@ -18,16 +19,21 @@ SHARED_DATA_DIR = PROJECT_DIR.parent / "shared" / "data"
 
 def dbt_invocation(
     command: list[str],
-    raw_path: Path,
+    landed_path: Path,
     warehouse: Path,
     dbt_vars: str | None = None,
     project_dir: Path = PROJECT_DIR,
 ) -> dbt_runner.DbtInvocation:
-    """dbt on `raw_path` into `warehouse`, with target/ and logs/ beside the warehouse.
+    """dbt on the landed file `landed_path` into `warehouse`, with target/ and logs/ beside the warehouse.
 
     So runs on different warehouses never share them.
     """
-    return dbt_runner.dbt_invocation(command, raw_path, warehouse, dbt_vars, project_dir, warehouse.parent)
+    return dbt_runner.dbt_invocation(command, landed_path, warehouse, dbt_vars, project_dir, warehouse.parent)
+
+
+def land_beside(raw_path: Path, warehouse: Path) -> Path:
+    """Land `raw_path` as the main job does, beside the warehouse; the landed file's path."""
+    return land.land(raw_path, warehouse.parent / "landed.parquet").path
 
 
 def run_dbt(
@@ -37,8 +43,16 @@ def run_dbt(
     dbt_vars: str | None = None,
     project_dir: Path = PROJECT_DIR,
 ) -> dbt_runner.DbtRun:
-    """Run dbt as a user would, in its own process, on `raw_path` into `warehouse`; output captured."""
-    return dbt_runner.run(dbt_invocation(command, raw_path, warehouse, dbt_vars, project_dir))
+    """Land `raw_path` and run dbt on it as a user would, in its own process, into `warehouse`.
+
+    A file the landing step refuses gives what the main job gives: exit status 2 and the message,
+    and dbt does not start.
+    """
+    try:
+        landed_path = land_beside(raw_path, warehouse)
+    except land.InputFileError as error:
+        return dbt_runner.DbtRun(EXIT_INPUT_ERROR, f"error: {error}\n", 0.0)
+    return dbt_runner.run(dbt_invocation(command, landed_path, warehouse, dbt_vars, project_dir))
 
 
 @dataclass(frozen=True)

@@ -26,8 +26,8 @@ def test_argv_names_the_project_the_profile_and_the_vars_as_json() -> None:
 
 
 def test_env_of_a_users_build_keeps_the_projects_target_and_logs(tmp_path: Path) -> None:
-    env = dbt_runner.dbt_env(tmp_path / "raw.csv", tmp_path / "w.duckdb")
-    assert env["RETAIL_RAW_PATH"] == str(tmp_path / "raw.csv")
+    env = dbt_runner.dbt_env(tmp_path / "landed.parquet", tmp_path / "w.duckdb")
+    assert env["RETAIL_LANDED_PATH"] == str(tmp_path / "landed.parquet")
     assert env["DBT_DUCKDB_PATH"] == str(tmp_path / "w.duckdb")
     assert "DBT_TARGET_PATH" not in env and "DBT_LOG_PATH" not in env
 

@@ -27,13 +27,14 @@ import duckdb
 import pandas as pd
 import pytest
 
-from segmentation import synthetic
+from segmentation import dbt_runner, synthetic
 from segmentation.dbt_runner import DbtRun
 from tests.python.conftest import (
     PROJECT_DIR,
     DbtCase,
     DbtCaseResult,
     dbt_invocation,
+    land_beside,
     run_dbt,
     run_dbt_cases,
 )
@@ -156,11 +157,6 @@ HOSTILE_VARS: dict[str, tuple[list[str], str, str]] = {
         "{raw_date_formats: '%d/%m/%Y %H:%M'}",
         "var raw_date_formats=%d/%m/%Y %H:%M must be a non-empty list of strptime formats",
     ),
-    "csv_encoding_injection": (
-        ["run", "--select", "stg_retail__transactions"],
-        f'{{raw_csv_encoding: "utf-8{INJECTION}"}}',
-        f"var raw_csv_encoding='utf-8{INJECTION}' is not supported; use utf-8, latin-1 or utf-16.",
-    ),
 }
 
 
@@ -186,16 +182,7 @@ def hostile_cases(raw: Path) -> list[DbtCase]:
 
 def start_dbt(command: list[str], raw: Path, warehouse: Path) -> subprocess.Popen[str]:
     """dbt in its own process group, so that a kill reaches it and every child it started."""
-    invocation = dbt_invocation(command, raw, warehouse)
-    return subprocess.Popen(
-        invocation.argv,
-        cwd=invocation.cwd,
-        env=invocation.env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
+    return dbt_runner.start(dbt_invocation(command, land_beside(raw, warehouse), warehouse), new_session=True)
 
 
 def finish(process: subprocess.Popen[str]) -> subprocess.CompletedProcess[str]:
@@ -211,17 +198,10 @@ def run_concurrent(raw: Path, warehouse: Path) -> Concurrent:
 
     # The second dbt build gets its own target/ and logs/, as a second checkout would have.
     other = warehouse.parent / "second"
-    invocation = dbt_invocation(["build"], raw, warehouse)
+    invocation = dbt_invocation(["build"], warehouse.parent / "landed.parquet", warehouse)
     env = {**invocation.env, "DBT_TARGET_PATH": str(other / "target"), "DBT_LOG_PATH": str(other)}
     started = time.perf_counter()
-    second_dbt = subprocess.Popen(
-        invocation.argv,
-        cwd=invocation.cwd,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    second_dbt = dbt_runner.start(dbt_runner.DbtInvocation(invocation.argv, env, invocation.cwd))
     pipeline_args = ["-m", "segmentation.pipeline", "--input", str(raw), "--warehouse", str(warehouse)]
     second_pipeline = subprocess.run(
         [sys.executable, *pipeline_args], cwd=PROJECT_DIR, capture_output=True, text=True, check=False
