@@ -7,9 +7,6 @@ with the default settings. Real files skip, saying so, where ../shared/data does
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,10 +28,8 @@ from segmentation.synthetic import (
     generate_transactions,
     write_transactions,
 )
+from tests.python.conftest import PROJECT_DIR, run_dbt, shared_file
 
-PROJECT_DIR = Path(__file__).resolve().parents[2]
-SHARED_DATA_DIR = PROJECT_DIR.parent / "shared" / "data"
-DBT = Path(sys.executable).parent / "dbt"
 SEEDS = PROJECT_DIR / "seeds"
 # The issue's bars: smallest k per input, and how close the chosen k's planted-type ARI must be
 # to the best k's on the synthetic data; run-to-run agreement at the chosen k on the real files.
@@ -54,35 +49,12 @@ class Segmented:
 
 
 def build_features(raw: Path, workdir: Path) -> pd.DataFrame:
-    """Land ``raw`` and dbt build up to int_customer_features; the table as a DataFrame."""
-    landed, warehouse = workdir / "landed.parquet", workdir / "w.duckdb"
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(PROJECT_DIR),
-        "RETAIL_LANDED_PATH": str(landed),
-        "DBT_DUCKDB_PATH": str(warehouse),
-        "DBT_TARGET_PATH": str(workdir / "target"),
-        "DBT_LOG_PATH": str(workdir / "logs"),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-    }
-    commands = [
-        [sys.executable, "-m", "segmentation.land", str(raw), "--out", str(landed)],
-        # seeds and models only: the dbt tests of these models run in the full builds elsewhere
-        [
-            str(DBT),
-            "build",
-            "--select",
-            "+int_customer_features",
-            "--exclude-resource-type",
-            "test",
-            "unit_test",
-            "--profiles-dir",
-            str(PROJECT_DIR),
-        ],
-    ]
-    for command in commands:
-        done = subprocess.run(command, cwd=PROJECT_DIR, env=env, capture_output=True, text=True)
-        assert done.returncode == 0, f"{command[:3]} failed:\n{(done.stdout + done.stderr)[-4000:]}"
+    """Land ``raw`` and dbt build its seeds and models up to int_customer_features (their dbt
+    tests run in the full builds elsewhere); the table as a DataFrame."""
+    warehouse = workdir / "w.duckdb"
+    command = ["build", "--select", "+int_customer_features", "--exclude-resource-type", "test", "unit_test"]
+    run = run_dbt(command, raw, warehouse)
+    assert run.succeeded, f"dbt failed:\n{run.output[-4000:]}"
     with duckdb.connect(str(warehouse), read_only=True) as con:
         return con.sql("select * from int_customer_features").df()
 
@@ -106,9 +78,7 @@ def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Segmented:
 
 @pytest.fixture(scope="module", params=["online_retail_II.parquet", "online_retail.parquet"])
 def real(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Segmented]:
-    path = SHARED_DATA_DIR / request.param
-    if not path.exists():
-        pytest.skip(f"{path} is absent: the real-data checks of the k rule need the UCI file there")
+    path = shared_file(request.param)  # skips, saying where it looked, when the file is absent
     return request.param, segment(build_features(path, tmp_path_factory.mktemp("real_rule")))
 
 
@@ -143,6 +113,7 @@ def test_synthetic_labels_reproduce(synthetic: Segmented) -> None:
     assert np.array_equal(again.labels, synthetic.labels)
 
 
+@pytest.mark.real_data
 def test_real_files_default_rule(real: tuple[str, Segmented]) -> None:
     name, result = real
     check_acceptance(result, MIN_K[name])
