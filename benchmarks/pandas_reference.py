@@ -1,8 +1,9 @@
 """The pipeline as a notebook writes it in pandas: the reference the dbt project is measured against.
 
 Read the raw file whole, clean it with the project's rules, compute RFM per customer, log1p +
-StandardScaler, then KMeans for k = 2..10 scored by silhouette. Nothing is streamed or chunked,
-because a notebook does not do that; the point of the benchmark is to see where that stops working.
+StandardScaler, then KMeans for k = k_min..k_max of SegmentationConfig (3..10) scored by
+silhouette. Nothing is streamed or chunked, because a notebook does not do that; the point of the
+benchmark is to see where that stops working.
 
     python benchmarks/pandas_reference.py PATH      # .parquet, .csv or .csv.gz, either UCI layout
 
