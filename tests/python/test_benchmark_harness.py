@@ -326,7 +326,7 @@ def test_pandas_k_search_scores_every_k() -> None:
     features = pd.DataFrame(
         {"recency": [1, 2, 300, 310] * 10, "frequency": [9, 8, 1, 1] * 10, "monetary": 5.0}
     )
-    config = reference.SegmentationConfig(k_max=3)
+    config = reference.SegmentationConfig(k_min=2, k_max=3)
     diagnostics = reference.k_search(reference.scale(features), config)
     assert list(diagnostics["k"]) == [2, 3]
     assert diagnostics["silhouette"].iloc[0] > 0.9
