@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import duckdb
+import yaml
 
 from segmentation import dbt_runner, land, report, synthetic
 
@@ -147,13 +148,38 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--seed", type=int, default=synthetic.SyntheticConfig().seed)
     parser.add_argument(
+        "--vars",
+        dest="dbt_vars",
+        help="dbt vars as a YAML mapping, e.g. '{segmentation: {fixed_k: 4}, snapshot_date: 2011-12-01}'",
+    )
+    parser.add_argument(
         "--encoding", help="text encoding of a CSV input (default: detected, UTF-8 or Latin-1)"
     )
     return parser.parse_args(argv)
 
 
+def parse_dbt_vars(text: str | None) -> str | None:
+    """The --vars text, checked to be a YAML mapping (as dbt requires), or None."""
+    if text is None:
+        return None
+    try:
+        value = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise land.InputFileError(f"--vars is not YAML: {text}") from error
+    if not isinstance(value, dict):
+        raise land.InputFileError(
+            f"--vars must be a mapping such as '{{segmentation: {{fixed_k: 4}}}}', got: {text}"
+        )
+    return text
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    try:
+        dbt_vars = parse_dbt_vars(args.dbt_vars)
+    except land.InputFileError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_INPUT_ERROR
     raw_path = args.input or ensure_default_input(DEFAULT_INPUT, args.customers, args.seed)
     warehouse = args.warehouse.resolve()
     conflict = warehouse_lock_conflict(warehouse)
@@ -161,14 +187,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(lock_guidance(warehouse, conflict), file=sys.stderr)
         return EXIT_WAREHOUSE_LOCKED
     try:
-        landed = land.land(raw_path, LANDED_PATH, args.encoding)
+        landed = land.land(raw_path, LANDED_PATH, args.encoding, progress=print)
     except land.InputFileError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_INPUT_ERROR
     print(land.describe(landed))
     # dbt's output is passed through as it comes, and kept, so that a known failure (the lock) can
     # be explained after dbt's own message.
-    invocation = dbt_runner.dbt_invocation(["build"], landed.path, warehouse)
+    invocation = dbt_runner.dbt_invocation(["build"], landed.path, warehouse, dbt_vars)
     build = dbt_runner.run(invocation, echo=sys.stdout)
     if not build.succeeded and LOCK_ERROR_MARKER in build.output:
         # Another build took the file between the check above and dbt opening it.

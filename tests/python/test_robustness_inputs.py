@@ -179,7 +179,7 @@ FILE_CASES = [
         "colon_delimiter",
         "colons.csv",
         csv_bytes([HEADER, *GOOD_ROWS], ":"),
-        ("{path}: cannot be split into columns", "holds no comma, semicolon, tab or pipe"),
+        ("{path}: cannot be split into columns", "holds no comma, semicolon, tab, pipe or space"),
     ),
     FileCase(
         "unquoted_delimiter_in_a_field",
