@@ -117,6 +117,14 @@ def summarise(warehouse: Path) -> str:
             "select count(*), coalesce(sum(monetary), 0)::double from customers"
         ).fetchone()
         snapshot = con.execute("select snapshot_date from int_snapshot_date").fetchone()[0]
+        left_out = con.execute(
+            """
+            select customer_outcome, main_exclusion_reason, customer_count, line_count
+            from customer_outcomes
+            where customer_outcome <> 'in_customers'
+            order by customer_count desc, customer_outcome, main_exclusion_reason
+            """
+        ).fetchall()
     total = sum(row[2] for row in outcomes)
     rows = [
         (status, reason if reason != "none" else "", count, value)
@@ -130,9 +138,25 @@ def summarise(warehouse: Path) -> str:
             "",
             f"Guest purchase lines (no customer id, kept in totals, not in customer marts): {guests:,}",
             f"Customers: {customers:,}   purchase value: {purchase_value:,.2f}   snapshot date: {snapshot}",
+            *left_out_lines(left_out),
             f"Warehouse: {warehouse}  (tables: customers, transaction_line_outcomes, ...)",
         ]
     )
+
+
+def left_out_lines(left_out: Sequence[tuple[str, str, int, int]]) -> list[str]:
+    """Customers with lines in the file but not in the customers mart, and why (customer_outcomes)."""
+    if not left_out:
+        return ["Every customer id in the file has a clean purchase and is in the customers mart."]
+    rows = [
+        (outcome.replace("_", " "), reason if reason != "none" else "", count, lines)
+        for outcome, reason, count, lines in left_out
+    ]
+    total = sum(row[2] for row in rows)
+    return [
+        f"Customers in the file but not in the customers mart: {total:,}",
+        format_table(["why", "main reason of their lines", "customers", "lines"], rows),
+    ]
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
