@@ -26,6 +26,9 @@ LANDED_PATH = PROJECT_DIR / land.DEFAULT_LANDED_PATH
 # DuckDB's words when another process has the warehouse file open (dbt shows them verbatim).
 LOCK_ERROR_MARKER = "Could not set lock on file"
 EXIT_INPUT_ERROR = 2
+# How dbt's messages about unusable input begin (macro bad_input_prefix): such a build failed
+# because of the file or the vars, not the project, so it exits with EXIT_INPUT_ERROR.
+BAD_INPUT_MARKER = "Bad input: "
 EXIT_WAREHOUSE_LOCKED = 3
 
 
@@ -225,6 +228,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         detail = next(line for line in build.output.splitlines() if LOCK_ERROR_MARKER in line)
         print(lock_guidance(warehouse, detail.strip()), file=sys.stderr)
         return EXIT_WAREHOUSE_LOCKED
+    if not build.succeeded and BAD_INPUT_MARKER in build.output:
+        detail = next(line for line in build.output.splitlines() if BAD_INPUT_MARKER in line)
+        print(f"error: dbt stopped on the input: {detail[detail.index(BAD_INPUT_MARKER) :]}", file=sys.stderr)
+        return EXIT_INPUT_ERROR
     if not build.succeeded:
         print(
             f"error: dbt build failed after {build.seconds:.1f}s; see the messages above and logs/dbt.log",

@@ -41,7 +41,7 @@
     {%- endfor -%}
     {%- if missing -%}
         {{ exceptions.raise_compiler_error(
-            "Unknown raw transaction layout in " ~ relation ~ " (landed file: " ~ landed_transactions_path()
+            bad_input_prefix() ~ "Unknown raw transaction layout in " ~ relation ~ " (landed file: " ~ landed_transactions_path()
             ~ "). Missing required columns: " ~ missing | join('; ')
             ~ ". Columns found: " ~ present | reject('equalto', 'source_row_number') | join(', ')
             ~ ". Add the export's column names to retail_layout_aliases() in macros/landing/retail_layout.sql."
