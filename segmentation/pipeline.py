@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import yaml
 
-from segmentation import dbt_runner, land, report, synthetic
+from segmentation import build_progress, dbt_runner, land, report, synthetic
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_INPUT = PROJECT_DIR / "data" / "synthetic" / "online_retail_synthetic.csv.gz"
@@ -174,6 +174,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="size of the synthetic default",
     )
     parser.add_argument("--seed", type=int, default=synthetic.SyntheticConfig().seed)
+    parser.add_argument("--verbose", action="store_true", help="show every line dbt prints")
     parser.add_argument(
         "--vars",
         dest="dbt_vars",
@@ -209,6 +210,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INPUT_ERROR
     raw_path = args.input or ensure_default_input(DEFAULT_INPUT, args.customers, args.seed)
     warehouse = args.warehouse.resolve()
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
     conflict = warehouse_lock_conflict(warehouse)
     if conflict is not None:
         print(lock_guidance(warehouse, conflict), file=sys.stderr)
@@ -219,10 +221,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_INPUT_ERROR
     print(land.describe(landed))
-    # dbt's output is passed through as it comes, and kept, so that a known failure (the lock) can
-    # be explained after dbt's own message.
+    # dbt's output is kept, so that a known failure (the lock, bad input) can be explained after
+    # dbt's own message; the user sees a line per stage, or every dbt line with --verbose.
     invocation = dbt_runner.dbt_invocation(["build"], landed.path, warehouse, dbt_vars)
-    build = dbt_runner.run(invocation, echo=sys.stdout)
+    print(f"dbt build (dbt's full log: {PROJECT_DIR / 'logs' / 'dbt.log'})")
+    progress = build_progress.StageProgress(PROJECT_DIR / "target" / "manifest.json", print, args.verbose)
+    build = dbt_runner.run(invocation, echo=progress)
     if not build.succeeded and LOCK_ERROR_MARKER in build.output:
         # Another build took the file between the check above and dbt opening it.
         detail = next(line for line in build.output.splitlines() if LOCK_ERROR_MARKER in line)
@@ -240,6 +244,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     print()
     print(f"dbt build finished in {build.seconds:.1f}s")
+    if not args.verbose:
+        print(format_table(["stage", "nodes", "entered at"], progress.table_rows()))
     print(summarise(args.warehouse.resolve()))
     result = report.build_report(args.warehouse.resolve(), args.report_dir.resolve())
     print(f"Report: {result.html_path}  (charts as PNG in {result.html_path.parent / 'charts'})")
