@@ -11,6 +11,10 @@
     } -%}
     {#- The user's own names (var raw_columns) come first, so an export is read with no macro edited. -#}
     {%- set mapped = var('raw_columns') or {} -%}
+    {#- sqlfluff's var() gives a placeholder, not the var: lint the built-in layout. -#}
+    {%- if mapped is not mapping and not execute -%}
+        {%- set mapped = {} -%}
+    {%- endif -%}
     {%- if mapped is not mapping -%}
         {{ exceptions.raise_compiler_error(
             bad_input_prefix() ~ "var raw_columns=" ~ mapped ~ " must map canonical columns to the export's column "
