@@ -15,10 +15,16 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import Protocol
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DBT = Path(sys.executable).parent / "dbt"
+
+
+class LineSink(Protocol):
+    """Where dbt's output goes as it comes: sys.stdout, or a filter such as build_progress.StageProgress."""
+
+    def write(self, line: str, /) -> object: ...
 
 
 @dataclass(frozen=True)
@@ -99,7 +105,7 @@ def start(invocation: DbtInvocation, new_session: bool = False) -> subprocess.Po
     )
 
 
-def run(invocation: DbtInvocation, echo: TextIO | None = None) -> DbtRun:
+def run(invocation: DbtInvocation, echo: LineSink | None = None) -> DbtRun:
     """Run dbt to the end and time it; its output is kept, and written to `echo` as it comes."""
     started = time.perf_counter()
     lines: list[str] = []

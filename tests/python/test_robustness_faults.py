@@ -152,6 +152,11 @@ HOSTILE_VARS: dict[str, tuple[list[str], str, str]] = {
         f'{{raw_date_formats: ["%d/%m/%Y{INJECTION}"]}}',
         "var raw_date_formats: item 1 (%d/%m/%Y'; drop table customers; --) is not a strptime format",
     ),
+    "raw_columns_unknown_canonical_column": (
+        ["parse"],
+        "{raw_columns: {qty: Qty}}",
+        "var raw_columns names 'qty', which is not a canonical column; use invoice_no, stock_code,",
+    ),
     "date_formats_not_a_list": (
         ["parse"],
         "{raw_date_formats: '%d/%m/%Y %H:%M'}",
