@@ -493,6 +493,11 @@ def k_selection_chart(diagnostics: pd.DataFrame) -> Figure:
                 "adjusted Rand index (1 = stable)",
             )
         )
+    if "planted_type_ari" in diag and diag["planted_type_ari"].notna().any():
+        # synthetic data only: how well each k recovers the customer types the generator planted
+        panels.append(
+            ("planted_type_ari", "Planted customer types recovered", "adjusted Rand index vs planted types")
+        )
     n_cols = 2
     n_rows = math.ceil(len(panels) / n_cols)
     with _style():
@@ -592,6 +597,13 @@ def k_selection_sentence(diagnostics: pd.DataFrame) -> str:
     gates = {"passes_share", "passes_stability", "stability_ari", "seed_ari_min"}
     plain = k_rule_sentence(diag) + " " if gates <= set(diag.columns) and chosen > 1 else ""
     sentence = f"{plain}In detail, k = {chosen}: {reason}."
+    if "planted_type_ari" in diag and diag["planted_type_ari"].notna().any():
+        planted = diag.set_index("k")["planted_type_ari"].astype(float)
+        sentence += (
+            f" Against the customer types the synthetic generator planted, k = {chosen} reaches an "
+            f"ARI of {planted[chosen]:.2f} (best in the range: {planted.max():.2f} at k = "
+            f"{int(planted.idxmax())})."
+        )
     if elbow is not None and elbow != chosen:
         sentence += f" The inertia curve's elbow is at k = {elbow}."
     elif elbow is None:

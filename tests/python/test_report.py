@@ -506,6 +506,15 @@ def test_k_selection_chart_marks_chosen_k_and_elbow():
     assert "With 5 segments the split changes from run to run." in sentence
     assert "With 6, 7 segments one segment is too small to act on." in sentence
     assert "In detail, k = 3: highest silhouette (0.4200)" in sentence
+    assert "planted" not in sentence  # real data: no planted types
+
+
+def test_k_selection_shows_planted_type_ari_on_synthetic_data():
+    diagnostics = make_k_diagnostics(chosen=3).assign(planted_type_ari=[0.2, 0.31, 0.33, 0.1, 0.1, 0.1])
+    fig = charts.k_selection_chart(diagnostics)
+    assert data_axes(fig)[-1].get_title() == "Planted customer types recovered"
+    sentence = charts.k_selection_sentence(diagnostics)
+    assert "k = 3 reaches an ARI of 0.31 (best in the range: 0.33 at k = 4)" in sentence
     assert "elbow is at k = 4" in sentence
 
 
