@@ -280,7 +280,6 @@ def test_names_unique_and_from_vocabulary(blob_chain):
     assert names.is_unique
     vocabulary = {rule[0] for rule in NAMING_RULES} | {SINGLE_SEGMENT_NAME}
     assert all(re.sub(r" \(\d+\)$", "", n) in vocabulary for n in names)
-    assert name_segments(centroids) == names.to_dict()
     assert names[1] == "Champions"  # recent, frequent, high spend blob
 
 
@@ -320,7 +319,6 @@ def test_assign_reproduces_fit_and_survives_duckdb_round_trip(blobs):
     assert list(direct.columns) == [*ASSIGNMENT_COLUMNS, *config.features]
     assert direct["customer_id"].tolist() == sorted(mart["customer_id"])
     assert np.array_equal(direct["segment_id"].to_numpy(), fitted.labels)
-    assert (direct["distance_to_centroid"] >= 0).all()
 
     con = duckdb.connect()
     con.register("centroids_df", fitted.centroids)
