@@ -44,7 +44,8 @@ test: lint pytest
 mutation: setup
 	$(BIN)/python -m tests.mutation.run
 
-# For analytics engineers with the environment already set up: plain dbt on the current input.
+# For analytics engineers with the environment already set up: plain dbt on the last landed file
+# (`python -m segmentation.land FILE` lands another).
 build: setup
 	$(BIN)/dbt build
 

@@ -199,8 +199,9 @@ def _landed_line_count(con: duckdb.DuckDBPyConnection, path: Path) -> int:
     return int(con.execute(f"select count(*) from read_parquet({_sql_literal(str(path))})").fetchone()[0])
 
 
-def _check_encoding(path: Path, encoding: str) -> None:
-    if encoding != "utf-8":
+def _check_declared_encoding(path: Path, encoding: str) -> None:
+    """A file declared UTF-8 that is not: the first offending line is named (a second, slower pass)."""
+    if encoding != "utf-8" or detect_csv_encoding(path) == "utf-8":
         return
     bad = first_non_utf8_line(path)
     if bad is not None:
@@ -211,8 +212,9 @@ def _check_encoding(path: Path, encoding: str) -> None:
         )
 
 
-def _land_csv(con: duckdb.DuckDBPyConnection, path: Path, out: Path, encoding: str) -> tuple[Path, str, list[str]]:
-    _check_encoding(path, encoding)
+def _land_csv(
+    con: duckdb.DuckDBPyConnection, path: Path, out: Path, encoding: str
+) -> tuple[Path, str, list[str]]:
     header = read_header(path, encoding)
     if not header.strip():
         raise InputFileError(
@@ -231,7 +233,8 @@ def _land_csv(con: duckdb.DuckDBPyConnection, path: Path, out: Path, encoding: s
         raise InputFileError(
             f"{path}: {rejected['rejected_line_count']} line(s) do not have as many fields as the header, "
             f"first line {rejected['first_rejected_line']} "
-            f"({str(rejected['first_rejected_text'])[:QUOTED_CHARACTERS]}): {rejected['first_reject_error']}. "
+            f"({str(rejected['first_rejected_text'])[:QUOTED_CHARACTERS]}): "
+            f"{rejected['first_reject_error']}. "
             "A field holding the delimiter must be in double quotes, and every line must use the header's "
             "delimiter; fix or remove these lines (nothing was loaded)."
         )
@@ -305,7 +308,11 @@ def land(source: Path, out: Path = DEFAULT_LANDED_PATH, encoding: str | None = N
     delimiter = None
     with duckdb.connect() as con:
         if kind == "csv":
-            encoding = ENCODINGS[encoding.lower()] if encoding else detect_csv_encoding(source)
+            if encoding:
+                encoding = ENCODINGS[encoding.lower()]
+                _check_declared_encoding(source, encoding)
+            else:
+                encoding = detect_csv_encoding(source)
             partial, delimiter, columns = _land_csv(con, source, out, encoding)
         elif kind == "parquet":
             encoding = None
@@ -317,7 +324,8 @@ def land(source: Path, out: Path = DEFAULT_LANDED_PATH, encoding: str | None = N
     if line_count == 0:
         partial.unlink()
         raise InputFileError(
-            f"{source}: has a header but no data lines: nothing to build. Check that the export finished writing."
+            f"{source}: has a header but no data lines: nothing to build. "
+            "Check that the export finished writing."
         )
     os.replace(partial, out)
     return LandedFile(

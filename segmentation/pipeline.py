@@ -1,4 +1,4 @@
-"""The main job: make sure there is input, run `dbt build`, print where the results are.
+"""The main job: make sure there is input, land it, run `dbt build`, print where the results are.
 
 `python -m segmentation.pipeline` runs on the synthetic default (generated on first use);
 `--input FILE` runs on any raw file, e.g. the UCI Online Retail workbooks or CSVs.
@@ -7,38 +7,25 @@
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import subprocess
 import sys
-import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
-from segmentation import report, synthetic
-from segmentation.land import InputFileError, PreparedInput, prepare_input
+from segmentation import dbt_runner, land, report, synthetic
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_INPUT = PROJECT_DIR / "data" / "synthetic" / "online_retail_synthetic.csv.gz"
 DEFAULT_WAREHOUSE = PROJECT_DIR / "customer_segmentation.duckdb"
 DEFAULT_REPORT_DIR = PROJECT_DIR / "reports"
-LANDING_DIR = PROJECT_DIR / "data" / "landed"
+LANDED_PATH = PROJECT_DIR / land.DEFAULT_LANDED_PATH
 
 
 # DuckDB's words when another process has the warehouse file open (dbt shows them verbatim).
 LOCK_ERROR_MARKER = "Could not set lock on file"
 EXIT_INPUT_ERROR = 2
 EXIT_WAREHOUSE_LOCKED = 3
-
-
-@dataclass(frozen=True)
-class BuildResult:
-    succeeded: bool
-    seconds: float
-    output: str = ""
 
 
 def warehouse_lock_conflict(warehouse: Path) -> str | None:
@@ -77,34 +64,6 @@ def ensure_default_input(path: Path, n_customers: int, seed: int) -> Path:
     config = synthetic.SyntheticConfig(n_customers=n_customers, seed=seed)
     synthetic.write_transactions(synthetic.generate_transactions(config), path)
     return path
-
-
-def run_dbt_build(prepared: PreparedInput, warehouse: Path, extra_args: Sequence[str] = ()) -> BuildResult:
-    """Run `dbt build` on the prepared input, as its own process, and time it.
-
-    A separate process (not dbtRunner) so that dbt's DuckDB connection is closed when the summary
-    opens the warehouse.
-    """
-    env = {**os.environ, "RETAIL_RAW_PATH": str(prepared.path), "DBT_DUCKDB_PATH": str(warehouse)}
-    dbt = Path(sys.executable).parent / "dbt"
-    args = [str(dbt), "build", "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR)]
-    if prepared.dbt_vars:
-        args += ["--vars", json.dumps(prepared.dbt_vars)]
-    args += list(extra_args)
-    started = time.perf_counter()
-    # dbt's output is passed through line by line, and kept, so that a known failure (the lock)
-    # can be explained after dbt's own message.
-    lines: list[str] = []
-    with subprocess.Popen(
-        args, cwd=PROJECT_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    ) as process:
-        assert process.stdout is not None
-        for line in process.stdout:
-            sys.stdout.write(line)
-            lines.append(line)
-    return BuildResult(
-        succeeded=process.returncode == 0, seconds=time.perf_counter() - started, output="".join(lines)
-    )
 
 
 def format_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
@@ -187,24 +146,30 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="size of the synthetic default",
     )
     parser.add_argument("--seed", type=int, default=synthetic.SyntheticConfig().seed)
+    parser.add_argument(
+        "--encoding", help="text encoding of a CSV input (default: detected, UTF-8 or Latin-1)"
+    )
     return parser.parse_args(argv)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     raw_path = args.input or ensure_default_input(DEFAULT_INPUT, args.customers, args.seed)
-    try:
-        prepared = prepare_input(raw_path, LANDING_DIR)
-    except InputFileError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_INPUT_ERROR
     warehouse = args.warehouse.resolve()
     conflict = warehouse_lock_conflict(warehouse)
     if conflict is not None:
         print(lock_guidance(warehouse, conflict), file=sys.stderr)
         return EXIT_WAREHOUSE_LOCKED
-    print(f"Building on {prepared.path}")
-    build = run_dbt_build(prepared, warehouse)
+    try:
+        landed = land.land(raw_path, LANDED_PATH, args.encoding)
+    except land.InputFileError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_INPUT_ERROR
+    print(land.describe(landed))
+    # dbt's output is passed through as it comes, and kept, so that a known failure (the lock) can
+    # be explained after dbt's own message.
+    invocation = dbt_runner.dbt_invocation(["build"], landed.path, warehouse)
+    build = dbt_runner.run(invocation, echo=sys.stdout)
     if not build.succeeded and LOCK_ERROR_MARKER in build.output:
         # Another build took the file between the check above and dbt opening it.
         detail = next(line for line in build.output.splitlines() if LOCK_ERROR_MARKER in line)

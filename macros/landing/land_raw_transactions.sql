@@ -16,8 +16,8 @@
     {%- if found.rows[0]['found'] == 0 -%}
         {{ exceptions.raise_compiler_error(
             "No landed transaction file at '" ~ path ~ "' (a relative path starts at the folder dbt runs in). "
-            ~ "Land the raw file first: `python -m segmentation.land FILE` (csv, csv.gz, tsv, txt, parquet, "
-            ~ "xlsx), or run `make run INPUT=FILE`, which lands it and builds; set RETAIL_LANDED_PATH or the "
+            ~ "Land the raw file first: `python -m segmentation.land FILE` (`--help` lists the file types it "
+            ~ "reads), or run `make run INPUT=FILE`, which lands it and builds; set RETAIL_LANDED_PATH or the "
             ~ "var raw_landed_path to use another landed file."
         ) }}
     {%- endif -%}

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -14,32 +10,30 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from segmentation import dbt_runner, land
+from segmentation.pipeline import EXIT_INPUT_ERROR
+
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 SHARED_DATA_DIR = PROJECT_DIR.parent / "shared" / "data"
-DBT = Path(sys.executable).parent / "dbt"
 
 
-def dbt_env(raw_path: Path, warehouse: Path) -> dict[str, str]:
-    """The environment of a dbt process reading `raw_path` into `warehouse`.
+def dbt_invocation(
+    command: list[str],
+    landed_path: Path,
+    warehouse: Path,
+    dbt_vars: str | None = None,
+    project_dir: Path = PROJECT_DIR,
+) -> dbt_runner.DbtInvocation:
+    """dbt on the landed file `landed_path` into `warehouse`, with target/ and logs/ beside the warehouse.
 
-    target/ and logs/ sit beside the warehouse, so runs on different warehouses never share them.
+    So runs on different warehouses never share them.
     """
-    return {
-        **os.environ,
-        "RETAIL_RAW_PATH": str(raw_path),
-        "DBT_DUCKDB_PATH": str(warehouse),
-        "DBT_TARGET_PATH": str(warehouse.parent / "target"),
-        "DBT_LOG_PATH": str(warehouse.parent / "logs"),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-    }
+    return dbt_runner.dbt_invocation(command, landed_path, warehouse, dbt_vars, project_dir, warehouse.parent)
 
 
-def dbt_args(command: list[str], dbt_vars: str | None = None, project_dir: Path = PROJECT_DIR) -> list[str]:
-    """The dbt command line for `command` on the project (with --vars when given)."""
-    args = [str(DBT), *command, "--project-dir", str(project_dir), "--profiles-dir", str(PROJECT_DIR)]
-    if dbt_vars:
-        args += ["--vars", dbt_vars]
-    return args
+def land_beside(raw_path: Path, warehouse: Path) -> Path:
+    """Land `raw_path` as the main job does, beside the warehouse; the landed file's path."""
+    return land.land(raw_path, warehouse.parent / "landed.parquet").path
 
 
 def run_dbt(
@@ -48,16 +42,17 @@ def run_dbt(
     warehouse: Path,
     dbt_vars: str | None = None,
     project_dir: Path = PROJECT_DIR,
-) -> subprocess.CompletedProcess[str]:
-    """Run dbt as a user would, in its own process, on `raw_path` into `warehouse`."""
-    return subprocess.run(
-        dbt_args(command, dbt_vars, project_dir),
-        cwd=project_dir,
-        env=dbt_env(raw_path, warehouse),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+) -> dbt_runner.DbtRun:
+    """Land `raw_path` and run dbt on it as a user would, in its own process, into `warehouse`.
+
+    A file the landing step refuses gives what the main job gives: exit status 2 and the message,
+    and dbt does not start.
+    """
+    try:
+        landed_path = land_beside(raw_path, warehouse)
+    except land.InputFileError as error:
+        return dbt_runner.DbtRun(EXIT_INPUT_ERROR, f"error: {error}\n", 0.0)
+    return dbt_runner.run(dbt_invocation(command, landed_path, warehouse, dbt_vars, project_dir))
 
 
 @dataclass(frozen=True)
@@ -99,12 +94,9 @@ def run_dbt_cases(cases: list[DbtCase], root: Path, lanes: int = 2) -> dict[str,
         for case in plan[lane]:
             for leftover in warehouse.parent.glob(f"{warehouse.name}*"):
                 leftover.unlink()
-            started = time.perf_counter()
-            completed = run_dbt(case.command, case.raw_path, warehouse, case.dbt_vars, case.project_dir)
-            seconds = time.perf_counter() - started
+            run = run_dbt(case.command, case.raw_path, warehouse, case.dbt_vars, case.project_dir)
             inspected = case.inspect(warehouse) if case.inspect else None
-            output = completed.stdout + completed.stderr
-            results[case.name] = DbtCaseResult(completed.returncode, output, seconds, inspected)
+            results[case.name] = DbtCaseResult(run.returncode, run.output, run.seconds, inspected)
         return results
 
     with ThreadPoolExecutor(max_workers=lanes) as pool:
@@ -125,7 +117,7 @@ def dbt_build(tmp_path: Path) -> BuildFn:
     def build(raw_path: Path, dbt_vars: str | None = None) -> duckdb.DuckDBPyConnection:
         warehouse = tmp_path / "warehouse.duckdb"
         result = run_dbt(["build"], raw_path, warehouse, dbt_vars)
-        assert result.returncode == 0, f"dbt build failed:\n{result.stdout[-6000:]}\n{result.stderr}"
+        assert result.returncode == 0, f"dbt build failed:\n{result.output[-6000:]}"
         con = duckdb.connect(str(warehouse), read_only=True)
         connections.append(con)
         return con

@@ -12,14 +12,15 @@ from pathlib import Path
 
 import pytest
 
-from segmentation import report, synthetic
+from segmentation import synthetic
+from tests.python import browser
 from tests.python.conftest import run_dbt
 
 pytestmark = pytest.mark.integration
 
 # dbt's own docs page requests a few URLs before its Angular templates render (icons named
 # "{{ getIcon(...) }}", a webpack favicon path): harmless 404s of dbt's bundle, not of this project.
-DBT_DOCS_KNOWN_ERRORS = (*report.IGNORED_ERRORS, r"%7B%7B", r"require\('./assets/favicons", r"favicon")
+DBT_DOCS_KNOWN_ERRORS = (*browser.IGNORED_ERRORS, r"%7B%7B", r"require\('./assets/favicons", r"favicon")
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +33,7 @@ def docs_target(tmp_path_factory: pytest.TempPathFactory) -> Path:
     warehouse = folder / "warehouse.duckdb"
     for command in (["build"], ["docs", "generate", "--static"]):
         result = run_dbt(command, raw, warehouse)
-        assert result.returncode == 0, result.stdout[-4000:]
+        assert result.returncode == 0, result.output[-4000:]
     return folder / "target"
 
 
@@ -79,14 +80,15 @@ def served(folder: Path) -> Iterator[str]:
 
 
 def test_docs_site_renders_in_a_browser(docs_target: Path) -> None:
-    if not report.CHROMIUM.exists():
-        pytest.skip(f"{report.CHROMIUM} is absent: `make browser` installs Debian's chromium")
+    if not browser.CHROMIUM.exists():
+        pytest.skip(f"{browser.CHROMIUM} is absent: `make browser` installs Debian's chromium")
     with served(docs_target) as base_url:
-        check = report.check_page(
+        check = browser.check_page(
             f"{base_url}/index.html",
             docs_target / "docs_screenshot.png",
             ignore_errors=DBT_DOCS_KNOWN_ERRORS,
         )
     assert not check.console_errors, check.console_errors
+    assert check.outside_requests == ()
     assert check.images_broken == 0
     assert (docs_target / "docs_screenshot.png").stat().st_size > 10_000

@@ -56,11 +56,11 @@ def test_second_run_replaces_results(tmp_path: Path, small_log: pd.DataFrame) ->
     raw = synthetic.write_transactions(small_log, tmp_path / "log.parquet")
     warehouse = tmp_path / "warehouse.duckdb"
     first = run_dbt(["build"], raw, warehouse)
-    assert first.returncode == 0, first.stdout[-3000:]
+    assert first.returncode == 0, first.output[-3000:]
     with duckdb.connect(str(warehouse), read_only=True) as con:
         before = con.execute("select * from customer_segments order by customer_id").df()
     second = run_dbt(["build"], raw, warehouse)
-    assert second.returncode == 0, second.stdout[-3000:]
+    assert second.returncode == 0, second.output[-3000:]
     with duckdb.connect(str(warehouse), read_only=True) as con:
         after = con.execute("select * from customer_segments order by customer_id").df()
     pd.testing.assert_frame_equal(before, after)
@@ -96,5 +96,5 @@ def test_unknown_layout_names_the_missing_columns(tmp_path: Path, small_log: pd.
     small_log.rename(columns={"Quantity": "Qty"}).to_parquet(raw)
     result = run_dbt(["build"], raw, tmp_path / "w.duckdb")
     assert result.returncode != 0
-    assert "Missing required columns: quantity (one of: Quantity)" in result.stdout
-    assert "Qty" in result.stdout
+    assert "Missing required columns: quantity (one of: Quantity)" in result.output
+    assert "Qty" in result.output

@@ -6,6 +6,7 @@ Fast (no dbt build): `create_report_warehouse` writes minimal marts with the col
 from __future__ import annotations
 
 import base64
+import html
 import io
 import re
 from datetime import date
@@ -20,6 +21,16 @@ import pytest
 from matplotlib.figure import Figure
 
 from segmentation import report
+from segmentation.report import charts
+from segmentation.report.marts import load_marts
+from segmentation.report.page import (
+    PREDICTION_EMPTY_NOTE,
+    PREDICTION_MISSING_NOTE,
+    ChartFile,
+    make_charts,
+    render_html,
+)
+from tests.python import browser
 
 FEATURES = ("recency_days", "frequency", "monetary")
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -335,16 +346,16 @@ def scatter_points(ax, exclude_marker_size: float = 100) -> int:
 
 
 def test_formatters():
-    assert report.fmt_money(1234.4) == "£1,234"
-    assert report.fmt_money(123_456) == "£123k"
-    assert report.fmt_money(-1_234_567) == "-£1.23m"
-    assert report.fmt_pct(0.456) == "46%"
-    assert report.fmt_pct(0.086) == "8.6%"
-    assert report.fmt_pct(0.0004) == "<0.1%"
-    assert report.fmt_money_tick(2_000_000) == "£2m"
-    assert report.feature_label("recency_days") == "recency (days)"
-    assert report.feature_label("monetary") == "monetary (GBP)"
-    assert report.feature_label("something_new") == "something new (value)"
+    assert charts.fmt_money(1234.4) == "£1,234"
+    assert charts.fmt_money(123_456) == "£123k"
+    assert charts.fmt_money(-1_234_567) == "-£1.23m"
+    assert charts.fmt_pct(0.456) == "46%"
+    assert charts.fmt_pct(0.086) == "8.6%"
+    assert charts.fmt_pct(0.0004) == "<0.1%"
+    assert charts.fmt_money_tick(2_000_000) == "£2m"
+    assert charts.feature_label("recency_days") == "recency (days)"
+    assert charts.feature_label("monetary") == "monetary (GBP)"
+    assert charts.feature_label("something_new") == "something new (value)"
 
 
 # --------------------------------------------------------------------------------------------------
@@ -353,7 +364,7 @@ def test_formatters():
 
 def test_segment_sizes_chart_has_two_bars_per_segment():
     profiles = make_profiles()
-    fig = report.segment_sizes_chart(profiles)
+    fig = charts.segment_sizes_chart(profiles)
     assert_titled_and_labelled(fig)
     (ax,) = data_axes(fig)
     assert len(ax.patches) == 2 * len(profiles)
@@ -368,7 +379,7 @@ def test_segment_sizes_chart_has_two_bars_per_segment():
 def test_chart_text_from_the_data_is_drawn_as_text_not_mathematics():
     # A Text keeps its string either way; what differs is what is drawn. The SVG, with its text
     # kept as text, holds the name as written only if '$pender$' was not typeset as mathematics.
-    fig = report.segment_sizes_chart(make_profiles(("Big $pender$", "A_b^c", "Lost")))
+    fig = charts.segment_sizes_chart(make_profiles(("Big $pender$", "A_b^c", "Lost")))
     buffer = io.BytesIO()
     with matplotlib.rc_context({"svg.fonttype": "none"}):
         fig.savefig(buffer, format="svg", metadata={"Date": None})
@@ -379,7 +390,7 @@ def test_chart_text_from_the_data_is_drawn_as_text_not_mathematics():
 
 
 def test_segment_sizes_sentence_is_computed_from_the_data():
-    sentence = report.segment_sizes_sentence(make_profiles())
+    sentence = charts.segment_sizes_sentence(make_profiles())
     assert sentence.startswith("Segment 1 'Champions' holds 12% of customers (12) and 48% of revenue")
     assert "segment 3 'Lost', holds 50% of customers and 20% of revenue" in sentence
 
@@ -390,16 +401,16 @@ def test_segment_sizes_sentence_is_computed_from_the_data():
 
 def test_sample_customers_keeps_small_sets_whole():
     customers = make_customers(40)
-    sample = report.sample_customers(customers.sample(frac=1, random_state=3), max_points=50, seed=0)
+    sample = charts.sample_customers(customers.sample(frac=1, random_state=3), max_points=50, seed=0)
     assert len(sample) == 40
     assert sample["customer_id"].is_monotonic_increasing
 
 
 def test_sample_customers_is_seeded_and_ignores_row_order():
     customers = make_customers(6_000)
-    first = report.sample_customers(customers, max_points=5_000, seed=0)
-    shuffled = report.sample_customers(customers.sample(frac=1, random_state=9), max_points=5_000, seed=0)
-    other_seed = report.sample_customers(customers, max_points=5_000, seed=1)
+    first = charts.sample_customers(customers, max_points=5_000, seed=0)
+    shuffled = charts.sample_customers(customers.sample(frac=1, random_state=9), max_points=5_000, seed=0)
+    other_seed = charts.sample_customers(customers, max_points=5_000, seed=1)
     assert len(first) == 5_000
     assert first["customer_id"].is_unique
     pd.testing.assert_frame_equal(first, shuffled)
@@ -408,7 +419,7 @@ def test_sample_customers_is_seeded_and_ignores_row_order():
 
 def test_customer_space_chart_plots_every_customer_in_three_panels():
     customers = make_customers(90)
-    fig = report.customer_space_chart(customers, FEATURES, make_centroids(), max_points=5_000)
+    fig = charts.customer_space_chart(customers, FEATURES, make_centroids(), max_points=5_000)
     assert_titled_and_labelled(fig)
     axes = data_axes(fig)
     assert len(axes) == 3  # recency×frequency, recency×monetary, frequency×monetary
@@ -422,33 +433,33 @@ def test_customer_space_chart_plots_every_customer_in_three_panels():
 
 def test_customer_space_chart_samples_large_sets_and_says_so():
     customers = make_customers(120)
-    fig = report.customer_space_chart(customers, FEATURES, max_points=50, seed=0)
+    fig = charts.customer_space_chart(customers, FEATURES, max_points=50, seed=0)
     assert all(scatter_points(ax) == 50 for ax in data_axes(fig))
-    sentence = report.customer_space_sentence(customers, FEATURES, max_points=50, seed=0)
+    sentence = charts.customer_space_sentence(customers, FEATURES, max_points=50, seed=0)
     assert "seeded random sample of 50 of 120 customers (seed 0)" in sentence
-    assert "All 90 customers" in report.customer_space_sentence(make_customers(90), FEATURES)
+    assert "All 90 customers" in charts.customer_space_sentence(make_customers(90), FEATURES)
 
 
 def test_customer_space_chart_handles_other_feature_columns():
     customers = make_customers(60, features=("frequency", "tenure_days", "net_value", "monetary"))
     features = ("frequency", "tenure_days", "net_value", "monetary")
-    fig = report.customer_space_chart(customers, features)
+    fig = charts.customer_space_chart(customers, features)
     axes = data_axes(fig)
     assert len(axes) == 6  # every pair of four features
     tenure_axis = next(ax for ax in axes if ax.get_xlabel().startswith("tenure"))
     assert tenure_axis.get_xscale() == "symlog"  # zero tenure cannot go on a log axis
     assert "symlog" in tenure_axis.get_xlabel()
-    single = report.customer_space_chart(customers, ("monetary",))
+    single = charts.customer_space_chart(customers, ("monetary",))
     assert len(data_axes(single)) == 1
     assert scatter_points(data_axes(single)[0]) == 60
 
 
 def test_customer_space_chart_ignores_features_the_table_lacks():
     customers = make_customers(30)
-    fig = report.customer_space_chart(customers, ("recency_days", "frequency", "not_a_column"))
+    fig = charts.customer_space_chart(customers, ("recency_days", "frequency", "not_a_column"))
     assert len(data_axes(fig)) == 1
     with pytest.raises(ValueError, match="at least one feature"):
-        report.customer_space_chart(customers, ("not_a_column",))
+        charts.customer_space_chart(customers, ("not_a_column",))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -457,7 +468,7 @@ def test_customer_space_chart_ignores_features_the_table_lacks():
 
 def test_segment_profile_chart_is_an_annotated_segment_by_feature_grid():
     centroids = make_centroids()
-    fig = report.segment_profile_chart(centroids)
+    fig = charts.segment_profile_chart(centroids)
     assert_titled_and_labelled(fig)
     (ax,) = data_axes(fig)
     (image,) = ax.get_images()
@@ -467,7 +478,7 @@ def test_segment_profile_chart_is_an_annotated_segment_by_feature_grid():
     assert [t.get_text() for t in ax.get_yticklabels()] == ["1 · Champions", "2 · Loyal", "3 · Lost"]
     colorbar = next(a for a in fig.axes if a.get_label() == "<colorbar>")
     assert "SD" in colorbar.get_ylabel()
-    sentence = report.segment_profile_sentence(centroids)
+    sentence = charts.segment_profile_sentence(centroids)
     assert "the most distinctive is 1 · Champions on recency_days at -0.80 SD" in sentence
     assert "standard deviations" in sentence and "log1p" in sentence
 
@@ -478,7 +489,7 @@ def test_segment_profile_chart_is_an_annotated_segment_by_feature_grid():
 
 def test_k_selection_chart_marks_chosen_k_and_elbow():
     diagnostics = make_k_diagnostics(chosen=3, elbow=4)
-    fig = report.k_selection_chart(diagnostics)
+    fig = charts.k_selection_chart(diagnostics)
     assert_titled_and_labelled(fig)
     assert "chosen k = 3" in fig.get_suptitle()
     axes = data_axes(fig)
@@ -492,16 +503,16 @@ def test_k_selection_chart_marks_chosen_k_and_elbow():
         assert any(list(line.get_xdata()) == [3, 3] for line in ax.get_lines()), "chosen k line missing"
     legend_texts = [t.get_text() for t in fig.legends[0].get_texts()]
     assert {"chosen k = 3", "elbow k = 4", "smallest segment too small"} <= set(legend_texts)
-    sentence = report.k_selection_sentence(diagnostics)
+    sentence = charts.k_selection_sentence(diagnostics)
     assert sentence.startswith("k = 3 was chosen: highest silhouette (0.4200)")
     assert "elbow is at k = 4" in sentence
 
 
 def test_k_selection_without_stability_or_elbow():
     diagnostics = make_k_diagnostics(chosen=2, elbow=99).drop(columns="stability_ari")
-    fig = report.k_selection_chart(diagnostics)
+    fig = charts.k_selection_chart(diagnostics)
     assert len(data_axes(fig)) == 3
-    assert "no clear elbow" in report.k_selection_sentence(diagnostics)
+    assert "no clear elbow" in charts.k_selection_sentence(diagnostics)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -510,7 +521,7 @@ def test_k_selection_without_stability_or_elbow():
 
 def test_kmeans_vs_rfm_chart_rows_are_shares_of_each_segment():
     crosstab = make_crosstab()
-    fig = report.kmeans_vs_rfm_chart(crosstab)
+    fig = charts.kmeans_vs_rfm_chart(crosstab)
     assert_titled_and_labelled(fig)
     (ax,) = data_axes(fig)
     (image,) = ax.get_images()
@@ -518,7 +529,7 @@ def test_kmeans_vs_rfm_chart_rows_are_shares_of_each_segment():
     assert grid.shape == (3, crosstab["rfm_segment"].nunique())
     np.testing.assert_allclose(grid.sum(axis=1), 100)
     assert ax.get_xticklabels()[0].get_text() == "Hibernating"  # largest RFM segment first
-    sentence = report.kmeans_vs_rfm_sentence(crosstab)
+    sentence = charts.kmeans_vs_rfm_sentence(crosstab)
     assert "1 · Champions → 'Champions' (67%)" in sentence
     assert "3 · Lost → 'Hibernating' (80%)" in sentence
 
@@ -529,7 +540,7 @@ def test_kmeans_vs_rfm_chart_rows_are_shares_of_each_segment():
 
 def test_monthly_sales_chart_has_three_panels_and_fills_gaps():
     monthly = make_monthly(skip_month=True)
-    fig = report.monthly_sales_chart(monthly, date(2010, 12, 1), date(2011, 12, 9))
+    fig = charts.monthly_sales_chart(monthly, date(2010, 12, 1), date(2011, 12, 9))
     assert_titled_and_labelled(fig, every_xlabel=False)
     value_ax, cancel_ax, guest_ax = data_axes(fig)
     # identified and guest bars for every month, the missing one included (as zero)
@@ -538,7 +549,7 @@ def test_monthly_sales_chart_has_three_panels_and_fills_gaps():
     assert value_ax.containers[0].datavalues[3] == 0
     assert "GBP" in value_ax.get_ylabel() and "%" in guest_ax.get_ylabel()
     assert any("partial month" in text.get_text() for text in value_ax.texts)
-    sentence = report.monthly_sales_sentence(monthly, date(2010, 12, 1), date(2011, 12, 9))
+    sentence = charts.monthly_sales_sentence(monthly, date(2010, 12, 1), date(2011, 12, 9))
     assert sentence.startswith("Purchase value peaks in Dec 2011")
     assert "guests place 25% of purchase lines and 20% of the value" in sentence
     assert "Dec 2011 (data to 9 Dec 2011)" in sentence
@@ -546,12 +557,12 @@ def test_monthly_sales_chart_has_three_panels_and_fills_gaps():
 
 def test_top_countries_chart_shows_ten_bars():
     countries = make_countries(12)
-    fig = report.top_countries_chart(countries)
+    fig = charts.top_countries_chart(countries)
     assert_titled_and_labelled(fig)
     (ax,) = data_axes(fig)
     assert len(ax.patches) == 10
     assert ax.get_yticklabels()[0].get_text() == "United Kingdom"
-    sentence = report.top_countries_sentence(countries)
+    sentence = charts.top_countries_sentence(countries)
     assert sentence.startswith("United Kingdom accounts for 64% of purchase value")
     assert "the other 2 countries" in sentence
 
@@ -562,7 +573,7 @@ def test_top_countries_chart_shows_ten_bars():
 
 def test_quarantine_chart_stacks_guests_per_reason():
     outcomes = make_outcomes()
-    fig = report.quarantine_chart(outcomes)
+    fig = charts.quarantine_chart(outcomes)
     assert_titled_and_labelled(fig)
     (ax,) = data_axes(fig)
     assert len(ax.patches) == 2 * 3  # identified and guest bar for each of the three reasons
@@ -571,16 +582,16 @@ def test_quarantine_chart_stacks_guests_per_reason():
         "non_positive_unit_price",
         "bad_debt_adjustment",
     ]
-    sentence = report.quarantine_sentence(outcomes)
+    sentence = charts.quarantine_sentence(outcomes)
     assert sentence.startswith("282 of 11,582 raw lines (2.4%) were quarantined, most for duplicate_row")
     assert "11,000 are clean purchases and 300 cancellations" in sentence
 
 
 def test_quarantine_chart_without_quarantine():
     outcomes = make_outcomes().query("line_status != 'excluded'")
-    fig = report.quarantine_chart(outcomes)
+    fig = charts.quarantine_chart(outcomes)
     assert fig.get_suptitle()
-    assert report.quarantine_sentence(outcomes).startswith("None of the 11,300 raw lines was quarantined")
+    assert charts.quarantine_sentence(outcomes).startswith("None of the 11,300 raw lines was quarantined")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -589,7 +600,7 @@ def test_quarantine_chart_without_quarantine():
 
 def test_prediction_metrics_chart_one_panel_per_target_and_metric():
     metrics = make_prediction_metrics()
-    fig = report.prediction_metrics_chart(metrics)
+    fig = charts.prediction_metrics_chart(metrics)
     assert_titled_and_labelled(fig)
     axes = data_axes(fig)
     assert [ax.get_title() for ax in axes] == [
@@ -599,8 +610,8 @@ def test_prediction_metrics_chart_one_panel_per_target_and_metric():
     ]
     assert [len(ax.patches) for ax in axes] == [4, 4, 2]  # model + baseline bar per model
     assert "lower is better" in axes[0].get_ylabel() and "higher is better" in axes[2].get_ylabel()
-    assert report.lower_is_better("rmse") and not report.lower_is_better("roc_auc")
-    assert report.prediction_metrics_sentence(metrics).startswith("Models beat their baseline on 5 of 5")
+    assert charts.lower_is_better("rmse") and not charts.lower_is_better("roc_auc")
+    assert charts.prediction_metrics_sentence(metrics).startswith("Models beat their baseline on 5 of 5")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -608,7 +619,7 @@ def test_prediction_metrics_chart_one_panel_per_target_and_metric():
 
 
 def test_load_marts_reads_features_from_the_centroids(warehouse):
-    marts = report.load_marts(warehouse)
+    marts = load_marts(warehouse)
     assert marts.features == FEATURES
     assert list(marts.customers.columns) == [
         "customer_id",
@@ -624,9 +635,9 @@ def test_load_marts_reads_features_from_the_centroids(warehouse):
 def test_load_marts_names_missing_marts(tmp_path):
     path = create_report_warehouse(tmp_path / "w.duckdb", skip=("segment_profiles", "monthly_sales"))
     with pytest.raises(report.ReportDataError, match="lacks segment_profiles, monthly_sales"):
-        report.load_marts(path)
+        load_marts(path)
     with pytest.raises(report.ReportDataError, match="not found"):
-        report.load_marts(tmp_path / "absent.duckdb")
+        load_marts(tmp_path / "absent.duckdb")
 
 
 def test_build_report_writes_html_and_every_chart(built):
@@ -658,7 +669,7 @@ def test_html_is_self_contained_and_embeds_every_chart(built):
     embedded = {base64.b64decode(source.split(",", 1)[1]) for source in sources}
     assert embedded == {chart.png_path.read_bytes() for chart in built.charts}
     for chart in built.charts:  # each sentence sits under its chart
-        assert f"<figcaption>{report.html.escape(chart.sentence)}</figcaption>" in page
+        assert f"<figcaption>{html.escape(chart.sentence)}</figcaption>" in page
 
 
 def test_html_has_headline_figures_and_profile_table(built):
@@ -677,7 +688,7 @@ def test_html_has_headline_figures_and_profile_table(built):
 
 def test_missing_prediction_metrics_is_a_note_not_a_failure(built):
     page = built.html_path.read_text(encoding="utf-8")
-    assert built.notes == (report.PREDICTION_MISSING_NOTE,)
+    assert built.notes == (PREDICTION_MISSING_NOTE,)
     assert "No prediction_metrics table in the warehouse yet" in page
     assert not any("prediction" in chart.slug for chart in built.charts)
 
@@ -691,11 +702,11 @@ def test_empty_prediction_metrics_is_a_note_too(tmp_path):
     path = create_report_warehouse(
         tmp_path / "w.duckdb", prediction_metrics=make_prediction_metrics().head(0)
     )
-    marts = report.load_marts(path)
+    marts = load_marts(path)
     assert marts.prediction_metrics is not None and marts.prediction_metrics.empty
-    assert not any(chart.section == "prediction" for chart in report.make_charts(marts))
-    charts = [(report.ChartFile("01_x", "segments", "x", "x.", tmp_path / "x.png"), b"png")]
-    page = report.render_html(marts, charts, (report.PREDICTION_EMPTY_NOTE,))
+    assert not any(chart.section == "prediction" for chart in make_charts(marts))
+    written = [(ChartFile("01_x", "segments", "x", "x.", tmp_path / "x.png"), b"png")]
+    page = render_html(marts, written, (PREDICTION_EMPTY_NOTE,))
     assert "The prediction_metrics table is empty" in page
 
 
@@ -729,5 +740,5 @@ def test_main_reports_a_missing_warehouse(tmp_path, capsys):
 
 
 def test_check_page_says_when_the_browser_is_missing(tmp_path):
-    with pytest.raises(report.BrowserError, match="apt-get install chromium"):
-        report.check_page("about:blank", None, chromium=tmp_path / "no-chromium")
+    with pytest.raises(browser.BrowserError, match="apt-get install chromium"):
+        browser.check_page("about:blank", None, chromium=tmp_path / "no-chromium")

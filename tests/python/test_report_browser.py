@@ -1,4 +1,4 @@
-"""The report opened in a real headless browser (Debian's chromium), driven by `report.check_page`.
+"""The report opened in a real headless browser (Debian's chromium), driven by `browser.check_page`.
 
 Skipped when /usr/bin/chromium is absent (the project setup installs it: apt-get install chromium).
 Every page here is local: a file:// URL, or a server of this test bound to 127.0.0.1.
@@ -15,15 +15,17 @@ from pathlib import Path
 import pytest
 
 from segmentation import report
+from tests.python import browser
 from tests.python.test_report import PNG_MAGIC, create_report_warehouse, make_prediction_metrics
 
+SCREENSHOT_FILE = "segment_report_screenshot.png"
 ONE_PIXEL_PNG = (
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgYPj/HwADAgH/eL9GtQAAAABJRU5ErkJggg=="
 )
 
 pytestmark = pytest.mark.skipif(
-    not report.CHROMIUM.exists(),
-    reason=f"{report.CHROMIUM} is absent: install Debian's chromium (apt-get install chromium) "
+    not browser.CHROMIUM.exists(),
+    reason=f"{browser.CHROMIUM} is absent: install Debian's chromium (apt-get install chromium) "
     "to run the browser checks",
 )
 
@@ -59,8 +61,8 @@ def local_server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
 
 
 def test_report_renders_every_chart_without_console_errors(built):
-    screenshot = built.html_path.parent / report.SCREENSHOT_FILE  # next to the report
-    check = report.check_page(built.html_path.resolve().as_uri(), screenshot)
+    screenshot = built.html_path.parent / SCREENSHOT_FILE  # next to the report
+    check = browser.check_page(built.html_path.resolve().as_uri(), screenshot)
     assert check.console_errors == ()
     assert check.images_total == len(built.charts) == 9
     assert check.images_broken == 0
@@ -84,7 +86,7 @@ def test_check_page_reports_broken_images_and_console_errors(tmp_path):
         "</body></html>",
         encoding="utf-8",
     )
-    check = report.check_page(page.resolve().as_uri(), None)
+    check = browser.check_page(page.resolve().as_uri(), None)
     assert (check.images_total, check.images_broken) == (3, 2)
     assert not check.ok
     errors = "\n".join(check.console_errors)
@@ -99,19 +101,32 @@ def test_check_page_works_on_a_site_served_on_localhost(built, local_server):
     base_url, folder = local_server
     (folder / "index.html").write_text(built.html_path.read_text(encoding="utf-8"), encoding="utf-8")
     (folder / "gone.html").write_text('<html><body><img src="/nowhere.png"></body></html>', encoding="utf-8")
-    good = report.check_page(f"{base_url}/index.html", folder / "index.png")
+    good = browser.check_page(f"{base_url}/index.html", folder / "index.png")
     assert good.ok, good.console_errors
     assert good.images_total == len(built.charts)
     assert (folder / "index.png").read_bytes().startswith(PNG_MAGIC)
-    bad = report.check_page(f"{base_url}/gone.html", None)
+    bad = browser.check_page(f"{base_url}/gone.html", None)
     assert bad.images_broken == 1
     assert any("404" in error for error in bad.console_errors)
 
 
-def test_main_check_browser_writes_the_screenshot(tmp_path, capsys):
-    warehouse = create_report_warehouse(tmp_path / "warehouse.duckdb")
-    out = tmp_path / "reports"
-    assert report.main(["--warehouse", str(warehouse), "--out", str(out), "--check-browser"]) == 0
-    printed = capsys.readouterr().out
-    assert "Browser check: 8 images, 0 broken, 0 console errors" in printed
-    assert (out / report.SCREENSHOT_FILE).read_bytes().startswith(PNG_MAGIC)
+def test_a_request_to_another_host_is_refused_and_reported(tmp_path):
+    page = tmp_path / "outside.html"
+    page.write_text(
+        '<html><head><title>outside</title></head><body><img src="https://example.com/x.png"></body></html>',
+        encoding="utf-8",
+    )
+    check = browser.check_page(page.resolve().as_uri(), None)
+    assert check.outside_requests == ("https://example.com/x.png",)
+    assert check.images_broken == 1
+    assert not check.ok
+
+
+def test_only_loopback_and_local_schemes_count_as_local():
+    assert browser.is_local("file:///tmp/report.html")
+    assert browser.is_local("data:image/png;base64,AAAA")
+    assert browser.is_local("http://127.0.0.1:8080/index.html")
+    assert browser.is_local("http://localhost/")
+    assert not browser.is_local("https://example.com/")
+    assert not browser.is_local("http://127.0.0.1.example.com/")
+    assert not browser.is_local("http://10.0.0.1/")

@@ -28,12 +28,13 @@ import pandas as pd
 import pytest
 
 from segmentation import synthetic
+from segmentation.dbt_runner import DbtRun
 from tests.python.conftest import (
     PROJECT_DIR,
     DbtCase,
     DbtCaseResult,
-    dbt_args,
-    dbt_env,
+    dbt_invocation,
+    land_beside,
     run_dbt,
     run_dbt_cases,
 )
@@ -109,12 +110,12 @@ class FaultRuns:
     warehouse: Path
     concurrent: Concurrent
     after_first: dict[str, pd.DataFrame]
-    bad_segmentation_var: subprocess.CompletedProcess[str]
+    bad_segmentation_var: DbtRun
     after_bad_var: dict[str, pd.DataFrame]
     killed_in: str
     after_kill: dict[str, pd.DataFrame]
     leftovers_after_kill: list[str]
-    last: subprocess.CompletedProcess[str]
+    last: DbtRun
     after_last: dict[str, pd.DataFrame]
     hostile: dict[str, DbtCaseResult]
 
@@ -156,11 +157,6 @@ HOSTILE_VARS: dict[str, tuple[list[str], str, str]] = {
         "{raw_date_formats: '%d/%m/%Y %H:%M'}",
         "var raw_date_formats=%d/%m/%Y %H:%M must be a non-empty list of strptime formats",
     ),
-    "csv_encoding_injection": (
-        ["run", "--select", "stg_retail__transactions"],
-        f'{{raw_csv_encoding: "utf-8{INJECTION}"}}',
-        f"var raw_csv_encoding='utf-8{INJECTION}' is not supported; use utf-8, latin-1 or utf-16.",
-    ),
 }
 
 
@@ -186,10 +182,11 @@ def hostile_cases(raw: Path) -> list[DbtCase]:
 
 def start_dbt(command: list[str], raw: Path, warehouse: Path) -> subprocess.Popen[str]:
     """dbt in its own process group, so that a kill reaches it and every child it started."""
+    invocation = dbt_invocation(command, land_beside(raw, warehouse), warehouse)
     return subprocess.Popen(
-        dbt_args(command),
-        cwd=PROJECT_DIR,
-        env=dbt_env(raw, warehouse),
+        invocation.argv,
+        cwd=invocation.cwd,
+        env=invocation.env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -210,11 +207,12 @@ def run_concurrent(raw: Path, warehouse: Path) -> Concurrent:
 
     # The second dbt build gets its own target/ and logs/, as a second checkout would have.
     other = warehouse.parent / "second"
-    env = {**dbt_env(raw, warehouse), "DBT_TARGET_PATH": str(other / "target"), "DBT_LOG_PATH": str(other)}
+    invocation = dbt_invocation(["build"], warehouse.parent / "landed.parquet", warehouse)
+    env = {**invocation.env, "DBT_TARGET_PATH": str(other / "target"), "DBT_LOG_PATH": str(other)}
     started = time.perf_counter()
     second_dbt = subprocess.Popen(
-        dbt_args(["build"]),
-        cwd=PROJECT_DIR,
+        invocation.argv,
+        cwd=invocation.cwd,
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -328,7 +326,7 @@ def test_first_build_completes_while_the_second_is_refused(faults: FaultRuns) ->
 def test_bad_segmentation_var_fails_the_model_and_keeps_its_table(faults: FaultRuns) -> None:
     result = faults.bad_segmentation_var
     assert result.returncode == 1
-    assert "unknown segmentation setting(s) ['n_clusters']; allowed: [" in result.stdout
+    assert "unknown segmentation setting(s) ['n_clusters']; allowed: [" in result.output
     assert_same_tables(faults.after_first, faults.after_bad_var)
 
 
@@ -345,8 +343,8 @@ def test_build_killed_in_a_python_model_leaves_previous_results_readable(faults:
 
 
 def test_build_after_a_kill_completes_and_cleans_up(faults: FaultRuns) -> None:
-    assert faults.last.returncode == 0, faults.last.stdout[-4000:]
-    assert "Completed successfully" in faults.last.stdout
+    assert faults.last.returncode == 0, faults.last.output[-4000:]
+    assert "Completed successfully" in faults.last.output
     assert not [name for name in faults.after_last if "__dbt_" in name]
 
 
