@@ -1,7 +1,8 @@
 -- Every line quarantined as a duplicate repeats its first copy in all eight fields: invoice, stock
 -- code, description, quantity, time, price, customer and country; the three parsed fields as
--- values and, where a value does not parse, as the text of the file. Read from staging, so a
--- field left out of the duplicate key in int_duplicate_lines shows here on real data.
+-- values and, where a value does not parse, as the text of the file (kept on both lines then, as
+-- both are quarantined). A field left out of the duplicate key in int_duplicate_lines shows here
+-- on real data. Read from the classified table, not staging: its columns are parsed and stored.
 with
 
 duplicates as (
@@ -15,7 +16,20 @@ duplicates as (
 
 lines as (
 
-    select * from {{ ref('stg_retail__transactions') }}
+    select
+        source_row_number,
+        invoice_no,
+        stock_code,
+        description,
+        quantity,
+        invoiced_at,
+        unit_price,
+        customer_id,
+        country,
+        raw_quantity,
+        raw_invoiced_at,
+        raw_unit_price
+    from {{ ref('int_transaction_lines_classified') }}
 
 )
 
