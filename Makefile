@@ -8,6 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 INPUT ?=
+VARS ?=
 
 .PHONY: setup browser run test lint pytest mutation build docs benchmark-segments benchmark lock clean
 
@@ -27,7 +28,7 @@ browser:
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
 run: setup
-	$(BIN)/python -m segmentation.pipeline $(if $(INPUT),--input "$(INPUT)")
+	$(BIN)/python -m segmentation.pipeline $(if $(INPUT),--input "$(INPUT)") $(if $(VARS),--vars '$(VARS)')
 
 lint: setup
 	$(BIN)/ruff check segmentation models/segmentation/python tests benchmarks

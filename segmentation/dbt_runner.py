@@ -15,10 +15,16 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import Protocol
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DBT = Path(sys.executable).parent / "dbt"
+
+
+class LineSink(Protocol):
+    """Where dbt's output goes as it comes: sys.stdout, or a filter such as build_progress.StageProgress."""
+
+    def write(self, line: str, /) -> object: ...
 
 
 @dataclass(frozen=True)
@@ -85,18 +91,25 @@ def dbt_invocation(
     )
 
 
-def run(invocation: DbtInvocation, echo: TextIO | None = None) -> DbtRun:
-    """Run dbt to the end and time it; its output is kept, and written to `echo` as it comes."""
-    started = time.perf_counter()
-    lines: list[str] = []
-    with subprocess.Popen(
+def start(invocation: DbtInvocation, new_session: bool = False) -> subprocess.Popen[str]:
+    """Start dbt with stdout and stderr interleaved on one pipe; `new_session` gives it its own
+    process group, so that a signal to the group reaches every child dbt starts."""
+    return subprocess.Popen(
         invocation.argv,
         cwd=invocation.cwd,
         env=invocation.env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-    ) as process:
+        start_new_session=new_session,
+    )
+
+
+def run(invocation: DbtInvocation, echo: LineSink | None = None) -> DbtRun:
+    """Run dbt to the end and time it; its output is kept, and written to `echo` as it comes."""
+    started = time.perf_counter()
+    lines: list[str] = []
+    with start(invocation) as process:
         assert process.stdout is not None
         for line in process.stdout:
             if echo is not None:

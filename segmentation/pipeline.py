@@ -12,8 +12,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import duckdb
+import yaml
 
-from segmentation import dbt_runner, land, report, synthetic
+from segmentation import build_progress, dbt_runner, land, report, synthetic
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_INPUT = PROJECT_DIR / "data" / "synthetic" / "online_retail_synthetic.csv.gz"
@@ -25,6 +26,9 @@ LANDED_PATH = PROJECT_DIR / land.DEFAULT_LANDED_PATH
 # DuckDB's words when another process has the warehouse file open (dbt shows them verbatim).
 LOCK_ERROR_MARKER = "Could not set lock on file"
 EXIT_INPUT_ERROR = 2
+# How dbt's messages about unusable input begin (macro bad_input_prefix): such a build failed
+# because of the file or the vars, not the project, so it exits with EXIT_INPUT_ERROR.
+BAD_INPUT_MARKER = "Bad input: "
 EXIT_WAREHOUSE_LOCKED = 3
 
 
@@ -116,6 +120,14 @@ def summarise(warehouse: Path) -> str:
             "select count(*), coalesce(sum(monetary), 0)::double from customers"
         ).fetchone()
         snapshot = con.execute("select snapshot_date from int_snapshot_date").fetchone()[0]
+        left_out = con.execute(
+            """
+            select customer_outcome, main_exclusion_reason, customer_count, line_count
+            from customer_outcomes
+            where customer_outcome <> 'in_customers'
+            order by customer_count desc, customer_outcome, main_exclusion_reason
+            """
+        ).fetchall()
     total = sum(row[2] for row in outcomes)
     rows = [
         (status, reason if reason != "none" else "", count, value)
@@ -129,9 +141,25 @@ def summarise(warehouse: Path) -> str:
             "",
             f"Guest purchase lines (no customer id, kept in totals, not in customer marts): {guests:,}",
             f"Customers: {customers:,}   purchase value: {purchase_value:,.2f}   snapshot date: {snapshot}",
+            *left_out_lines(left_out),
             f"Warehouse: {warehouse}  (tables: customers, transaction_line_outcomes, ...)",
         ]
     )
+
+
+def left_out_lines(left_out: Sequence[tuple[str, str, int, int]]) -> list[str]:
+    """Customers with lines in the file but not in the customers mart, and why (customer_outcomes)."""
+    if not left_out:
+        return ["Every customer id in the file has a clean purchase and is in the customers mart."]
+    rows = [
+        (outcome.replace("_", " "), reason if reason != "none" else "", count, lines)
+        for outcome, reason, count, lines in left_out
+    ]
+    total = sum(row[2] for row in rows)
+    return [
+        f"Customers in the file but not in the customers mart: {total:,}",
+        format_table(["why", "main reason of their lines", "customers", "lines"], rows),
+    ]
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -146,35 +174,68 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="size of the synthetic default",
     )
     parser.add_argument("--seed", type=int, default=synthetic.SyntheticConfig().seed)
+    parser.add_argument("--verbose", action="store_true", help="show every line dbt prints")
+    parser.add_argument(
+        "--vars",
+        dest="dbt_vars",
+        help="dbt vars as a YAML mapping, e.g. '{segmentation: {fixed_k: 4}, snapshot_date: 2011-12-01}'",
+    )
     parser.add_argument(
         "--encoding", help="text encoding of a CSV input (default: detected, UTF-8 or Latin-1)"
     )
     return parser.parse_args(argv)
 
 
+def parse_dbt_vars(text: str | None) -> str | None:
+    """The --vars text, checked to be a YAML mapping (as dbt requires), or None."""
+    if text is None:
+        return None
+    try:
+        value = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise land.InputFileError(f"--vars is not YAML: {text}") from error
+    if not isinstance(value, dict):
+        raise land.InputFileError(
+            f"--vars must be a mapping such as '{{segmentation: {{fixed_k: 4}}}}', got: {text}"
+        )
+    return text
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    try:
+        dbt_vars = parse_dbt_vars(args.dbt_vars)
+    except land.InputFileError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_INPUT_ERROR
     raw_path = args.input or ensure_default_input(DEFAULT_INPUT, args.customers, args.seed)
     warehouse = args.warehouse.resolve()
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
     conflict = warehouse_lock_conflict(warehouse)
     if conflict is not None:
         print(lock_guidance(warehouse, conflict), file=sys.stderr)
         return EXIT_WAREHOUSE_LOCKED
     try:
-        landed = land.land(raw_path, LANDED_PATH, args.encoding)
+        landed = land.land(raw_path, LANDED_PATH, args.encoding, progress=print)
     except land.InputFileError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_INPUT_ERROR
     print(land.describe(landed))
-    # dbt's output is passed through as it comes, and kept, so that a known failure (the lock) can
-    # be explained after dbt's own message.
-    invocation = dbt_runner.dbt_invocation(["build"], landed.path, warehouse)
-    build = dbt_runner.run(invocation, echo=sys.stdout)
+    # dbt's output is kept, so that a known failure (the lock, bad input) can be explained after
+    # dbt's own message; the user sees a line per stage, or every dbt line with --verbose.
+    invocation = dbt_runner.dbt_invocation(["build"], landed.path, warehouse, dbt_vars)
+    print(f"dbt build (dbt's full log: {PROJECT_DIR / 'logs' / 'dbt.log'})")
+    progress = build_progress.StageProgress(PROJECT_DIR / "target" / "manifest.json", print, args.verbose)
+    build = dbt_runner.run(invocation, echo=progress)
     if not build.succeeded and LOCK_ERROR_MARKER in build.output:
         # Another build took the file between the check above and dbt opening it.
         detail = next(line for line in build.output.splitlines() if LOCK_ERROR_MARKER in line)
         print(lock_guidance(warehouse, detail.strip()), file=sys.stderr)
         return EXIT_WAREHOUSE_LOCKED
+    if not build.succeeded and BAD_INPUT_MARKER in build.output:
+        detail = next(line for line in build.output.splitlines() if BAD_INPUT_MARKER in line)
+        print(f"error: dbt stopped on the input: {detail[detail.index(BAD_INPUT_MARKER) :]}", file=sys.stderr)
+        return EXIT_INPUT_ERROR
     if not build.succeeded:
         print(
             f"error: dbt build failed after {build.seconds:.1f}s; see the messages above and logs/dbt.log",
@@ -183,6 +244,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     print()
     print(f"dbt build finished in {build.seconds:.1f}s")
+    if not args.verbose:
+        print(format_table(["stage", "nodes", "entered at"], progress.table_rows()))
     print(summarise(args.warehouse.resolve()))
     result = report.build_report(args.warehouse.resolve(), args.report_dir.resolve())
     print(f"Report: {result.html_path}  (charts as PNG in {result.html_path.parent / 'charts'})")

@@ -1,5 +1,5 @@
 {% macro retail_layout_aliases() %}
-    {{ return({
+    {%- set aliases = {
         'invoice_no': ['Invoice', 'InvoiceNo'],
         'stock_code': ['StockCode'],
         'description': ['Description'],
@@ -8,7 +8,29 @@
         'unit_price': ['Price', 'UnitPrice'],
         'customer_id': ['Customer ID', 'CustomerID'],
         'country': ['Country'],
-    }) }}
+    } -%}
+    {#- The user's own names (var raw_columns) come first, so an export is read with no macro edited. -#}
+    {%- set mapped = var('raw_columns') or {} -%}
+    {#- sqlfluff's var() gives a placeholder, not the var: lint the built-in layout. -#}
+    {%- if mapped is not mapping and not execute -%}
+        {%- set mapped = {} -%}
+    {%- endif -%}
+    {%- if mapped is not mapping -%}
+        {{ exceptions.raise_compiler_error(
+            bad_input_prefix() ~ "var raw_columns=" ~ mapped ~ " must map canonical columns to the export's column "
+            ~ "names, e.g. {customer_id: cust, invoiced_at: date}; canonical columns: " ~ aliases.keys() | join(', ') ~ "."
+        ) }}
+    {%- endif -%}
+    {%- for canonical, name in mapped.items() -%}
+        {%- if canonical not in aliases -%}
+            {{ exceptions.raise_compiler_error(
+                bad_input_prefix() ~ "var raw_columns names '" ~ canonical ~ "', which is not a canonical column; use "
+                ~ aliases.keys() | join(', ') ~ "."
+            ) }}
+        {%- endif -%}
+        {%- do aliases.update({canonical: [name | string] + aliases[canonical]}) -%}
+    {%- endfor -%}
+    {{ return(aliases) }}
 {% endmacro %}
 
 
@@ -41,10 +63,10 @@
     {%- endfor -%}
     {%- if missing -%}
         {{ exceptions.raise_compiler_error(
-            "Unknown raw transaction layout in " ~ relation ~ " (landed file: " ~ landed_transactions_path()
+            bad_input_prefix() ~ "Unknown raw transaction layout in " ~ relation ~ " (landed file: " ~ landed_transactions_path()
             ~ "). Missing required columns: " ~ missing | join('; ')
             ~ ". Columns found: " ~ present | reject('equalto', 'source_row_number') | join(', ')
-            ~ ". Add the export's column names to retail_layout_aliases() in macros/landing/retail_layout.sql."
+            ~ ". Name the export's columns with the var raw_columns, e.g. --vars '{raw_columns: {quantity: Qty}}'."
         ) }}
     {%- endif -%}
     {{ return(resolved) }}

@@ -15,7 +15,7 @@
     {%- endif -%}
     {%- if not ns.valid -%}
         {{ exceptions.raise_compiler_error(
-            "var snapshot_date='" ~ value ~ "' is not a date in yyyy-mm-dd form (e.g. 2011-12-10); "
+            bad_input_prefix() ~ "var snapshot_date='" ~ value ~ "' is not a date in yyyy-mm-dd form (e.g. 2011-12-10); "
             ~ "leave it unset to use the day after the last invoice."
         ) }}
     {%- endif -%}
@@ -29,7 +29,7 @@
     {%- if value is none or value is sameas true or value is sameas false or not text.isdigit()
         or text | int < minimum -%}
         {{ exceptions.raise_compiler_error(
-            "var " ~ name ~ "='" ~ value ~ "' must be a whole number of days >= " ~ minimum ~ "."
+            bad_input_prefix() ~ "var " ~ name ~ "='" ~ value ~ "' must be a whole number of days >= " ~ minimum ~ "."
         ) }}
     {%- endif -%}
     {{ return(text | int) }}
@@ -41,14 +41,14 @@
     {%- set example = "e.g. ['%d/%m/%Y %H:%M', '%m/%d/%Y %H:%M']" -%}
     {%- if formats is string or formats is mapping or formats is not iterable or formats | length == 0 -%}
         {{ exceptions.raise_compiler_error(
-            "var raw_date_formats=" ~ formats ~ " must be a non-empty list of strptime formats, " ~ example ~ "."
+            bad_input_prefix() ~ "var raw_date_formats=" ~ formats ~ " must be a non-empty list of strptime formats, " ~ example ~ "."
         ) }}
     {%- endif -%}
     {%- for date_format in formats -%}
         {%- if date_format is not string or '%' not in date_format or "'" in date_format
             or ';' in date_format -%}
             {{ exceptions.raise_compiler_error(
-                "var raw_date_formats: item " ~ loop.index ~ " (" ~ date_format ~ ") is not a strptime "
+                bad_input_prefix() ~ "var raw_date_formats: item " ~ loop.index ~ " (" ~ date_format ~ ") is not a strptime "
                 ~ "format: it must contain a % directive and no quote or semicolon, " ~ example ~ "."
             ) }}
         {%- endif -%}

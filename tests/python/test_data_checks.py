@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from segmentation import dbt_runner
+from segmentation import dbt_runner, pipeline
 from tests.python.conftest import PROJECT_DIR, land_beside, run_dbt
 
 pytestmark = pytest.mark.integration
@@ -103,3 +103,15 @@ def test_spark_stops_with_the_same_sentence(spark_runs: dict[str, dbt_runner.Dbt
     assert run.returncode == 1, run.output[-3000:]
     assert "int_snapshot_date" in run.output
     assert CASES[name][2] in run.output, run.output[-3000:]
+
+
+def test_the_main_job_exits_2_when_dbt_stops_on_the_input(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dates, _, message = CASES["no_date_parses"]
+    raw = write_case(tmp_path / "raw.csv", dates)
+    args = ["--input", str(raw), "--warehouse", str(tmp_path / "w.duckdb"), "--report-dir", str(tmp_path)]
+    assert pipeline.main(args) == pipeline.EXIT_INPUT_ERROR
+    err = capsys.readouterr().err
+    assert f"error: dbt stopped on the input: {pipeline.BAD_INPUT_MARKER}" in err
+    assert message in err

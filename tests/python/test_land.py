@@ -148,7 +148,11 @@ def test_workbook_sheets_with_different_headers_are_refused(tmp_path: Path) -> N
         ("missing.csv", None, "file not found"),
         ("empty.csv", b"", "the file is empty"),
         ("blank.csv", b"\n" + LINE.encode(), "is empty or its first line is blank"),
-        ("colons.csv", (HEADER + LINE).replace(",", ":").encode(), "holds no comma, semicolon, tab or pipe"),
+        (
+            "colons.csv",
+            (HEADER + LINE).replace(",", ":").encode(),
+            "holds no comma, semicolon, tab, pipe or space",
+        ),
         ("notes.docx", b"x", "unsupported file type"),
         ("old.xls", b"x", "an Excel 97-2003 workbook; save it as .xlsx or .csv"),
     ],
@@ -187,3 +191,45 @@ def test_the_command_line_exits_2_on_a_bad_file_and_0_on_a_good_one(
     assert "nowhere.csv: file not found" in capsys.readouterr().err
     assert main([str(good), "--out", str(tmp_path / "o.parquet")]) == 0
     assert "landed 1 lines of" in capsys.readouterr().out
+
+
+def test_a_whitespace_aligned_export_lands_field_by_field(tmp_path: Path) -> None:
+    path = tmp_path / "cdnow.txt"
+    path.write_text(
+        "cust      date      units   dollars\n"
+        "00001   19970101      1     11.77\n"
+        "\n"
+        "00002   19970112\t5  77.00\n"
+    )
+    landed = land(path, tmp_path / "out.parquet")
+    frame = landed_frame(landed.path)
+    assert landed.delimiter == "whitespace"
+    assert frame.to_dict("list") == {
+        "source_row_number": [1, 2],
+        "cust": ["00001", "00002"],
+        "date": ["19970101", "19970112"],
+        "units": ["1", "5"],
+        "dollars": ["11.77", "77.00"],
+    }
+
+
+def test_a_whitespace_aligned_line_with_a_missing_field_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "short.txt"
+    path.write_text("cust date dollars\n1 19970101 11.77\n2 19970102\n")
+    with pytest.raises(
+        InputFileError, match=r"first line 3 \(2 19970102\): expected 3 fields apart by spaces, found 2"
+    ):
+        land(path, tmp_path / "out.parquet")
+
+
+def test_workbook_progress_is_told_sheet_by_sheet(tmp_path: Path) -> None:
+    workbook = tmp_path / "book.xlsx"
+    with pd.ExcelWriter(workbook) as writer:
+        pd.DataFrame({"Invoice": ["1", "2"]}).to_excel(writer, sheet_name="first", index=False)
+        pd.DataFrame({"Invoice": ["3"]}).to_excel(writer, sheet_name="second", index=False)
+    told: list[str] = []
+    land(workbook, tmp_path / "out.parquet", progress=told.append)
+    assert [line.split(" in ")[0] for line in told] == [
+        "read sheet 'first': 2 rows",
+        "read sheet 'second': 1 rows",
+    ]

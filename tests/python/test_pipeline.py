@@ -29,7 +29,8 @@ def test_main_job_builds_and_prints_a_reconciled_summary(
 
     reports = tmp_path / "reports"
     args = ["--input", str(raw), "--warehouse", str(warehouse), "--report-dir", str(reports)]
-    assert pipeline.main(args) == 0
+    # A var reaches dbt from the command line: a fixed k the default rule would not choose by itself.
+    assert pipeline.main([*args, "--vars", "{segmentation: {fixed_k: 7}}"]) == 0
 
     out = capsys.readouterr().out
     assert (reports / "segment_report.html").stat().st_size > 0
@@ -38,7 +39,7 @@ def test_main_job_builds_and_prints_a_reconciled_summary(
     with duckdb.connect(str(warehouse), read_only=True) as con:
         customers = con.execute("select count(*) from customers").fetchone()[0]
         segmented = con.execute("select count(*) from customer_segments").fetchone()[0]
-        chosen = con.execute("select count(*) from segment_k_diagnostics where is_chosen").fetchone()[0]
+        chosen = con.execute("select k from segment_k_diagnostics where is_chosen").fetchall()
         reasons = dict(
             con.execute(
                 "select exclusion_reason, sum(line_count) from transaction_line_outcomes group by 1"
@@ -46,7 +47,7 @@ def test_main_job_builds_and_prints_a_reconciled_summary(
         )
     assert f"Customers: {customers:,}" in out
     assert customers == segmented > 0
-    assert chosen == 1
+    assert chosen == [(7,)]
     # The generator's flaws reach the quarantine under their own reasons.
     for reason in ["duplicate_row", "non_product_stock_code", "non_positive_unit_price"]:
         assert reasons.get(reason, 0) > 0, reason
@@ -127,3 +128,26 @@ def test_unknown_layout_names_the_missing_columns(tmp_path: Path, small_log: pd.
     assert result.returncode != 0
     assert "Missing required columns: quantity (one of: Quantity)" in result.output
     assert "Qty" in result.output
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("{segmentation: [", "--vars is not YAML"),
+        ("[1, 2]", "must be a mapping"),
+    ],
+)
+def test_vars_that_are_not_a_mapping_stop_the_main_job_before_dbt(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, message: str
+) -> None:
+    args = [
+        "--input",
+        str(tmp_path / "unused.csv"),
+        "--warehouse",
+        str(tmp_path / "w.duckdb"),
+        "--vars",
+        text,
+    ]
+    assert pipeline.main(args) == pipeline.EXIT_INPUT_ERROR
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "w.duckdb").exists()

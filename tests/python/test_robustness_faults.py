@@ -28,7 +28,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from segmentation import synthetic
+from segmentation import dbt_runner, synthetic
 from segmentation.dbt_runner import DbtRun
 from tests.python.conftest import (
     PROJECT_DIR,
@@ -156,6 +156,11 @@ HOSTILE_VARS: dict[str, tuple[list[str], str, str]] = {
         f'{{raw_date_formats: ["%d/%m/%Y{INJECTION}"]}}',
         "var raw_date_formats: item 1 (%d/%m/%Y'; drop table customers; --) is not a strptime format",
     ),
+    "raw_columns_unknown_canonical_column": (
+        ["parse"],
+        "{raw_columns: {qty: Qty}}",
+        "var raw_columns names 'qty', which is not a canonical column; use invoice_no, stock_code,",
+    ),
     "date_formats_not_a_list": (
         RUN_STAGING,
         "{raw_date_formats: '%d/%m/%Y %H:%M'}",
@@ -186,16 +191,7 @@ def hostile_cases(raw: Path) -> list[DbtCase]:
 
 def start_dbt(command: list[str], raw: Path, warehouse: Path) -> subprocess.Popen[str]:
     """dbt in its own process group, so that a kill reaches it and every child it started."""
-    invocation = dbt_invocation(command, land_beside(raw, warehouse), warehouse)
-    return subprocess.Popen(
-        invocation.argv,
-        cwd=invocation.cwd,
-        env=invocation.env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
+    return dbt_runner.start(dbt_invocation(command, land_beside(raw, warehouse), warehouse), new_session=True)
 
 
 def finish(process: subprocess.Popen[str]) -> subprocess.CompletedProcess[str]:
@@ -218,14 +214,7 @@ def run_concurrent(raw: Path, warehouse: Path) -> Concurrent:
     (other / "target").mkdir(parents=True)
     shutil.copy2(warehouse.parent / "target" / "partial_parse.msgpack", other / "target")
     started = time.perf_counter()
-    second_dbt = subprocess.Popen(
-        invocation.argv,
-        cwd=invocation.cwd,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    second_dbt = dbt_runner.start(dbt_runner.DbtInvocation(invocation.argv, env, invocation.cwd))
     pipeline_args = ["-m", "segmentation.pipeline", "--input", str(raw), "--warehouse", str(warehouse)]
     second_pipeline = subprocess.run(
         [sys.executable, *pipeline_args], cwd=PROJECT_DIR, capture_output=True, text=True, check=False

@@ -48,7 +48,10 @@ BUILD_SELECTED = [
 MESSY_SNAPSHOT = "2011-12-01"
 # The cases that need vars share one --vars value: dbt reparses the project whenever --vars change,
 # and a parse costs more than most of these runs. Each var only matters to the case that needs it.
-COMMON_VARS = f"{{snapshot_date: '{MESSY_SNAPSHOT}', segmentation: {{k_min: 4}}}}"
+# raw_columns names a column only the renamed_column_named_by_var case has; the others keep the UCI names.
+COMMON_VARS = (
+    f"{{snapshot_date: '{MESSY_SNAPSHOT}', segmentation: {{k_min: 4}}, raw_columns: {{quantity: Qty}}}}"
+)
 
 
 def line(
@@ -155,6 +158,14 @@ FILE_CASES = [
         refused_by="staging",
     ),  # fmt: skip
     FileCase(
+        "renamed_column_named_by_var",
+        "renamed_by_var.csv",
+        csv_bytes([[name if name != "Quantity" else "Qty" for name in HEADER], *GOOD_ROWS]),
+        dbt_vars=COMMON_VARS,
+        staged_lines=3,
+        check=_check_semicolons,
+    ),
+    FileCase(
         "missing_columns",
         "three_columns.csv",
         csv_bytes([row[:3] for row in [HEADER, *GOOD_ROWS]]),
@@ -179,7 +190,7 @@ FILE_CASES = [
         "colon_delimiter",
         "colons.csv",
         csv_bytes([HEADER, *GOOD_ROWS], ":"),
-        ("{path}: cannot be split into columns", "holds no comma, semicolon, tab or pipe"),
+        ("{path}: cannot be split into columns", "holds no comma, semicolon, tab, pipe or space"),
     ),
     FileCase(
         "unquoted_delimiter_in_a_field",
@@ -201,15 +212,8 @@ FILE_CASES = [
     # Paths come from users too: a quote or a semicolon is only a character of the name (the
     # landing step quotes the path, and dbt only ever sees the landed file's).
     FileCase(
-        "path_with_quote",
-        "it's; drop table customers.csv",
-        csv_bytes([HEADER, *GOOD_ROWS]),
-        staged_lines=3,
-        check=_check_semicolons,
-    ),
-    FileCase(
-        "path_with_semicolon",
-        "export; drop table customers --.csv",
+        "path_with_quote_and_semicolon",
+        "it's; drop table customers --.csv",
         csv_bytes([HEADER, *GOOD_ROWS]),
         staged_lines=3,
         check=_check_semicolons,

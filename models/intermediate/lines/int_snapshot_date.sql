@@ -34,7 +34,8 @@ final as (
         case
             when dated_line_count = 0
                 then {{ raise_error(
-                    "'None of the ' || cast(line_count as " ~ dbt.type_string() ~ ") || ' landed lines has an "
+                    "'" ~ bad_input_prefix() ~ "None of the ' || cast(line_count as " ~ dbt.type_string()
+                    ~ ") || ' landed lines has an "
                     ~ "invoice date that parses (e.g. ''' || coalesce(undated_example, '') || '''). Add its format "
                     ~ "to the var raw_date_formats (strptime, e.g. ''%d.%m.%Y %H:%M''); ISO dates "
                     ~ "(yyyy-mm-dd hh:mm) always parse.'",
@@ -43,7 +44,8 @@ final as (
             {%- if snapshot_override %}
             when {{ snapshot_override }} <= data_start_date
                 then {{ raise_error(
-                    "'var snapshot_date=' || cast(" ~ snapshot_override ~ " as " ~ dbt.type_string()
+                    "'" ~ bad_input_prefix() ~ "var snapshot_date=' || cast(" ~ snapshot_override ~ " as "
+                    ~ dbt.type_string()
                     ~ ") || ' is on or before the first invoice (' || cast(data_start_date as "
                     ~ dbt.type_string() ~ ") || '): every line would be quarantined as after_snapshot_date "
                     ~ "and no customer would remain. Use a date after the first invoice (the file ends on ' || "

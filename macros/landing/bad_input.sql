@@ -1,0 +1,3 @@
+{% macro bad_input_prefix() -%}
+    {{- return('Bad input: ') -}}
+{%- endmacro %}
