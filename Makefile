@@ -2,6 +2,7 @@
 #   make run    set up, generate the synthetic default, dbt build, print the summary, write the report
 #   make test   set up, then linters, pytest (dbt builds on synthetic and real data, dbt tests,
 #               the report and docs site opened in headless Chromium)
+#   make mutation  deliberate bugs, one at a time: each must fail a fast test (CI runs it too)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -9,7 +10,7 @@ STAMP := $(VENV)/.installed-stamp
 INPUT ?=
 VARS ?=
 
-.PHONY: setup browser run test lint pytest build docs benchmark-segments benchmark lock clean
+.PHONY: setup browser run test lint pytest mutation build docs benchmark-segments benchmark lock clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,6 +39,11 @@ pytest: setup browser
 	$(BIN)/python -m pytest --durations=15
 
 test: lint pytest
+
+# Every deliberate bug of tests/mutation/mutations.yml applied alone to a scratch copy, against the
+# fast tests (dbt unit tests, named pytest modules); prints which test caught each, fails if one survives.
+mutation: setup
+	$(BIN)/python -m tests.mutation.run
 
 # For analytics engineers with the environment already set up: plain dbt on the last landed file
 # (`python -m segmentation.land FILE` lands another).

@@ -3,13 +3,7 @@
     the "train once, score in the warehouse" path. It reads the feature list from the stored
     table, so it follows whatever features the KMeans model was trained on.
 -#}
-{%- set features = [] -%}
-{%- if execute -%}
-    {%- set feature_rows = run_query(
-        "select distinct feature from " ~ ref('segment_centroids') ~ " order by feature"
-    ) -%}
-    {%- set features = feature_rows.columns[0].values() | list -%}
-{%- endif -%}
+{%- set features = trained_features(ref('segment_centroids')) -%}
 
 with
 

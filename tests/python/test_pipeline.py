@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from segmentation import pipeline, synthetic
-from tests.python.conftest import run_dbt
+from tests.python.conftest import PROJECT_DIR, run_dbt
 
 pytestmark = pytest.mark.integration
 
@@ -53,18 +53,47 @@ def test_main_job_builds_and_prints_a_reconciled_summary(
         assert reasons.get(reason, 0) > 0, reason
 
 
-def test_second_run_replaces_results(tmp_path: Path, small_log: pd.DataFrame) -> None:
-    raw = synthetic.write_transactions(small_log, tmp_path / "log.parquet")
+def test_second_build_on_another_file_replaces_every_table(tmp_path: Path, small_log: pd.DataFrame) -> None:
+    """A build on a shorter file, into the warehouse of a first build, leaves nothing of the first.
+
+    The second file stops 60 days earlier, so every table's content differs between the two
+    files (dates, recency, segments, metrics); a table the second build did not replace still
+    holds the first build's rows. The seeds are the same for both, so they are not compared; the
+    views read the tables (or the landed file) at query time.
+    """
+    first_raw = synthetic.write_transactions(small_log, tmp_path / "first.parquet")
+    cut = small_log["InvoiceDate"].max().normalize() - pd.Timedelta(days=60)
+    shorter = small_log[small_log["InvoiceDate"] < cut]
+    second_raw = synthetic.write_transactions(shorter, tmp_path / "second.parquet")
     warehouse = tmp_path / "warehouse.duckdb"
-    first = run_dbt(["build"], raw, warehouse)
+    seeds = {path.stem for path in (PROJECT_DIR / "seeds").glob("*.csv")}
+
+    def tables() -> dict[str, pd.DataFrame]:
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            names = [
+                name
+                for (name,) in con.execute(
+                    "select table_name from information_schema.tables"
+                    " where table_schema = 'main' and table_type = 'BASE TABLE'"
+                ).fetchall()
+                if name not in seeds
+            ]
+            return {name: con.execute(f'select * from "{name}" order by all').df() for name in names}
+
+    first = run_dbt(["build"], first_raw, warehouse)
     assert first.returncode == 0, first.output[-3000:]
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        before = con.execute("select * from customer_segments order by customer_id").df()
-    second = run_dbt(["build"], raw, warehouse)
+    after_first = tables()
+    second = run_dbt(["build"], second_raw, warehouse)
     assert second.returncode == 0, second.output[-3000:]
+    after_second = tables()
+
+    assert sorted(after_second) == sorted(after_first)
+    assert len(after_first) >= 20  # every table model, not a handful
+    unchanged = [name for name, table in after_second.items() if table.equals(after_first[name])]
+    assert unchanged == []
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        after = con.execute("select * from customer_segments order by customer_id").df()
-    pd.testing.assert_frame_equal(before, after)
+        end = con.execute("select data_end_date from data_coverage").fetchone()[0]
+    assert end == shorter["InvoiceDate"].max().date()
 
 
 def test_workbook_in_the_online_retail_layout_builds(
