@@ -61,7 +61,7 @@ lock:
 	mv requirements.lock.new requirements.lock
 
 clean:
-	rm -rf target logs data/landed reports customer_segmentation.duckdb
+	rm -rf target logs data/landed reports customer_segmentation.duckdb customer_segmentation.published
 
 # --- Apache Spark (optional): the same project through dbt-spark on a local pyspark (needs Java 17+) ---
 # Its own venv, so the default .venv, `make setup` and `make test` never install Spark.

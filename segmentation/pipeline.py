@@ -10,10 +10,11 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TextIO
 
 import duckdb
 
-from segmentation import dbt_runner, land, report, synthetic
+from segmentation import dbt_runner, land, publish, report, synthetic
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_INPUT = PROJECT_DIR / "data" / "synthetic" / "online_retail_synthetic.csv.gz"
@@ -134,11 +135,34 @@ def summarise(warehouse: Path) -> str:
     )
 
 
+def build_and_publish(
+    invocation: dbt_runner.DbtInvocation,
+    warehouse: Path,
+    publication_dir: Path,
+    echo: TextIO | None = None,
+) -> tuple[dbt_runner.DbtRun, publish.Publication | None]:
+    """Run dbt; only when it succeeded (every model built, every test passed) publish the marts.
+
+    Readers open the published copy, never the warehouse, so a dashboard left open cannot lock the
+    next build out, and a failed build leaves them on the previous complete publication.
+    """
+    build = dbt_runner.run(invocation, echo=echo)
+    if not build.succeeded:
+        return build, None
+    return build, publish.publish(warehouse, publication_dir)
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--input", type=Path, help="raw transaction file (default: synthetic)")
     parser.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE)
     parser.add_argument("--report-dir", type=Path, default=DEFAULT_REPORT_DIR)
+    parser.add_argument(
+        "--publication-dir",
+        type=Path,
+        help="where the marts are published for readers (the dashboard, the report) after a good build"
+        " (default: beside the warehouse, WAREHOUSE.published/)",
+    )
     parser.add_argument(
         "--customers",
         type=int,
@@ -169,22 +193,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     # dbt's output is passed through as it comes, and kept, so that a known failure (the lock) can
     # be explained after dbt's own message.
     invocation = dbt_runner.dbt_invocation(["build"], landed.path, warehouse)
-    build = dbt_runner.run(invocation, echo=sys.stdout)
+    publication_dir = (args.publication_dir or publish.publication_dir_for(warehouse)).resolve()
+    build, published = build_and_publish(invocation, warehouse, publication_dir, sys.stdout)
     if not build.succeeded and LOCK_ERROR_MARKER in build.output:
         # Another build took the file between the check above and dbt opening it.
         detail = next(line for line in build.output.splitlines() if LOCK_ERROR_MARKER in line)
         print(lock_guidance(warehouse, detail.strip()), file=sys.stderr)
         return EXIT_WAREHOUSE_LOCKED
-    if not build.succeeded:
+    if published is None:
         print(
-            f"error: dbt build failed after {build.seconds:.1f}s; see the messages above and logs/dbt.log",
+            f"error: dbt build failed after {build.seconds:.1f}s; see the messages above and logs/dbt.log."
+            " Nothing was published: readers keep the previous publication.",
             file=sys.stderr,
         )
         return 1
     print()
     print(f"dbt build finished in {build.seconds:.1f}s")
     print(summarise(args.warehouse.resolve()))
-    result = report.build_report(args.warehouse.resolve(), args.report_dir.resolve())
+    print(f"Published {len(published.tables)} marts for readers: {published.path}")
+    result = report.build_report(published.path, args.report_dir.resolve())
     print(f"Report: {result.html_path}  (charts as PNG in {result.html_path.parent / 'charts'})")
     return 0
 
