@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 INPUT ?=
 
-.PHONY: setup browser run test lint pytest build docs benchmark-segments benchmark lock clean
+.PHONY: setup browser run test lint pytest build docs dashboard benchmark-segments benchmark lock clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -46,6 +46,13 @@ build: setup
 docs: setup
 	$(BIN)/dbt docs generate --static
 	@echo "Docs site: target/static_index.html"
+
+# The Streamlit dashboard on http://127.0.0.1:$(DASHBOARD_PORT), reading the marts the last successful
+# `make run` published (PUBLICATION=DIR reads another publication); settings in .streamlit/config.toml.
+DASHBOARD_PORT ?= 8501
+dashboard: setup
+	$(if $(PUBLICATION),SEGMENTATION_PUBLICATION_DIR="$(PUBLICATION)") \
+		$(BIN)/streamlit run segmentation/dashboard/app.py --server.port $(DASHBOARD_PORT)
 
 # Not a test: the KMeans chain on N synthetic customers (default 1,000,000), time and peak memory.
 benchmark-segments: setup
