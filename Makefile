@@ -32,6 +32,9 @@ lint: setup
 	$(BIN)/ruff check segmentation models/segmentation/python tests benchmarks
 	$(BIN)/ruff format --check segmentation models/segmentation/python tests benchmarks
 	$(BIN)/sqlfluff lint models tests/dbt analyses
+	# Metadata quality (descriptions, tests, contracts; rules and thresholds in pyproject's [tool.dbt-score]).
+	DBT_TARGET_PATH=target/dbt-score $(BIN)/dbt parse --quiet
+	$(BIN)/dbt-score lint --manifest target/dbt-score/manifest.json
 
 pytest: setup browser
 	$(BIN)/python -m pytest --durations=15
