@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed-stamp
 INPUT ?=
 VARS ?=
 
-.PHONY: setup browser run test lint pytest mutation build docs benchmark-segments benchmark lock clean
+.PHONY: setup browser run test lint pytest mutation build docs dashboard benchmark-segments benchmark lock clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,9 @@ lint: setup
 	$(BIN)/ruff check segmentation models/segmentation/python tests benchmarks
 	$(BIN)/ruff format --check segmentation models/segmentation/python tests benchmarks
 	$(BIN)/sqlfluff lint models tests/dbt analyses
+	# Metadata quality (descriptions, tests, contracts; rules and thresholds in pyproject's [tool.dbt-score]).
+	DBT_TARGET_PATH=target/dbt-score $(BIN)/dbt parse --quiet
+	$(BIN)/dbt-score lint --manifest target/dbt-score/manifest.json
 
 pytest: setup browser
 	$(BIN)/python -m pytest --durations=15
@@ -54,6 +57,13 @@ docs: setup
 	$(BIN)/dbt docs generate --static
 	@echo "Docs site: target/static_index.html"
 
+# The Streamlit dashboard on http://127.0.0.1:$(DASHBOARD_PORT), reading the marts the last successful
+# `make run` published (PUBLICATION=DIR reads another publication); settings in .streamlit/config.toml.
+DASHBOARD_PORT ?= 8501
+dashboard: setup
+	$(if $(PUBLICATION),SEGMENTATION_PUBLICATION_DIR="$(PUBLICATION)") \
+		$(BIN)/streamlit run segmentation/dashboard/app.py --server.port $(DASHBOARD_PORT)
+
 # Not a test: the KMeans chain on N synthetic customers (default 1,000,000), time and peak memory.
 benchmark-segments: setup
 	$(BIN)/python benchmarks/segment_model.py --customers $(or $(CUSTOMERS),1000000)
@@ -68,7 +78,7 @@ lock:
 	mv requirements.lock.new requirements.lock
 
 clean:
-	rm -rf target logs data/landed reports customer_segmentation.duckdb
+	rm -rf target logs data/landed reports customer_segmentation.duckdb customer_segmentation.published
 
 # --- Apache Spark (optional): the same project through dbt-spark on a local pyspark (needs Java 17+) ---
 # Its own venv, so the default .venv, `make setup` and `make test` never install Spark.

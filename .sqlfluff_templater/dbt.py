@@ -18,3 +18,10 @@ def date_trunc(datepart: str, date: str) -> str:
 
 def type_string() -> str:
     return "varchar"
+
+
+def date_spine(datepart: str, start_date: str, end_date: str) -> str:
+    return (
+        f"select cast(range as date) as date_{datepart}"
+        f" from range({start_date}, {end_date}, interval 1 {datepart})"
+    )

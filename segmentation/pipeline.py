@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import yaml
 
-from segmentation import build_progress, dbt_runner, land, report, synthetic
+from segmentation import build_progress, dbt_runner, land, publish, report, synthetic
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_INPUT = PROJECT_DIR / "data" / "synthetic" / "online_retail_synthetic.csv.gz"
@@ -162,11 +162,34 @@ def left_out_lines(left_out: Sequence[tuple[str, str, int, int]]) -> list[str]:
     ]
 
 
+def build_and_publish(
+    invocation: dbt_runner.DbtInvocation,
+    warehouse: Path,
+    publication_dir: Path,
+    echo: dbt_runner.LineSink | None = None,
+) -> tuple[dbt_runner.DbtRun, publish.Publication | None]:
+    """Run dbt; only when it succeeded (every model built, every test passed) publish the marts.
+
+    Readers open the published copy, never the warehouse, so a dashboard left open cannot lock the
+    next build out, and a failed build leaves them on the previous complete publication.
+    """
+    build = dbt_runner.run(invocation, echo=echo)
+    if not build.succeeded:
+        return build, None
+    return build, publish.publish(warehouse, publication_dir)
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--input", type=Path, help="raw transaction file (default: synthetic)")
     parser.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE)
     parser.add_argument("--report-dir", type=Path, default=DEFAULT_REPORT_DIR)
+    parser.add_argument(
+        "--publication-dir",
+        type=Path,
+        help="where the marts are published for readers (the dashboard, the report) after a good build"
+        " (default: beside the warehouse, WAREHOUSE.published/)",
+    )
     parser.add_argument(
         "--customers",
         type=int,
@@ -226,7 +249,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     invocation = dbt_runner.dbt_invocation(["build"], landed.path, warehouse, dbt_vars)
     print(f"dbt build (dbt's full log: {PROJECT_DIR / 'logs' / 'dbt.log'})")
     progress = build_progress.StageProgress(PROJECT_DIR / "target" / "manifest.json", print, args.verbose)
-    build = dbt_runner.run(invocation, echo=progress)
+    publication_dir = (args.publication_dir or publish.publication_dir_for(warehouse)).resolve()
+    build, published = build_and_publish(invocation, warehouse, publication_dir, progress)
     if not build.succeeded and LOCK_ERROR_MARKER in build.output:
         # Another build took the file between the check above and dbt opening it.
         detail = next(line for line in build.output.splitlines() if LOCK_ERROR_MARKER in line)
@@ -236,9 +260,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         detail = next(line for line in build.output.splitlines() if BAD_INPUT_MARKER in line)
         print(f"error: dbt stopped on the input: {detail[detail.index(BAD_INPUT_MARKER) :]}", file=sys.stderr)
         return EXIT_INPUT_ERROR
-    if not build.succeeded:
+    if published is None:
         print(
-            f"error: dbt build failed after {build.seconds:.1f}s; see the messages above and logs/dbt.log",
+            f"error: dbt build failed after {build.seconds:.1f}s; see the messages above and logs/dbt.log."
+            " Nothing was published: readers keep the previous publication.",
             file=sys.stderr,
         )
         return 1
@@ -247,7 +272,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.verbose:
         print(format_table(["stage", "nodes", "entered at"], progress.table_rows()))
     print(summarise(args.warehouse.resolve()))
-    result = report.build_report(args.warehouse.resolve(), args.report_dir.resolve())
+    print(f"Published {len(published.tables)} marts for readers: {published.path}")
+    result = report.build_report(published.path, args.report_dir.resolve())
     print(f"Report: {result.html_path}  (charts as PNG in {result.html_path.parent / 'charts'})")
     return 0
 

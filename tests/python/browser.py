@@ -8,7 +8,7 @@ to another host is refused and reported, since neither page may need the network
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -111,8 +111,13 @@ def check_page(
     chromium: Path = CHROMIUM,
     timeout: float = 60,
     ignore_errors: Sequence[str] = IGNORED_ERRORS,
+    ready: Callable[[Page], None] | None = None,
+    viewport: Mapping[str, int] = VIEWPORT,
 ) -> PageCheck:
     """Open `url`, wait until the network is idle, report errors and images, save a full-page screenshot.
+
+    `ready`, when given, is called with the page after that and waits for what a script-driven page
+    (e.g. a Streamlit app over its websocket) draws late; its failure is reported as an error.
 
     Images count as broken when they have no natural width once settled. Errors matching a regular
     expression of `ignore_errors` are dropped.
@@ -130,13 +135,18 @@ def check_page(
         except PlaywrightError as error:
             raise BrowserError(f"could not start {chromium}: {error}") from error
         try:
-            page = browser.new_page(viewport=VIEWPORT, device_scale_factor=1)
+            page = browser.new_page(viewport=dict(viewport), device_scale_factor=1)
             page.set_default_timeout(timeout * 1000)
             _watch(page, errors, outside)
             try:
                 page.goto(url, wait_until="networkidle")
             except PlaywrightError as error:
                 errors.append(f"navigation: {error.message.splitlines()[0]} {url}")
+            if ready is not None:
+                try:
+                    ready(page)
+                except PlaywrightError as error:
+                    errors.append(f"not ready: {error.message.splitlines()[0]} {url}")
             images = page.evaluate(IMAGES_SCRIPT)
             title = page.title()
             if screenshot_path is not None:
