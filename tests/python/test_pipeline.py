@@ -58,15 +58,16 @@ def test_second_build_on_another_file_replaces_every_table(tmp_path: Path, small
 
     The second file stops 60 days earlier, so every table's content differs between the two
     files (dates, recency, segments, metrics); a table the second build did not replace still
-    holds the first build's rows. The seeds are the same for both, so they are not compared; the
-    views read the tables (or the landed file) at query time.
+    holds the first build's rows. The seeds and the time spine are the same for both, so they are
+    not compared; the views read the tables (or the landed file) at query time.
     """
     first_raw = synthetic.write_transactions(small_log, tmp_path / "first.parquet")
     cut = small_log["InvoiceDate"].max().normalize() - pd.Timedelta(days=60)
     shorter = small_log[small_log["InvoiceDate"] < cut]
     second_raw = synthetic.write_transactions(shorter, tmp_path / "second.parquet")
     warehouse = tmp_path / "warehouse.duckdb"
-    seeds = {path.stem for path in (PROJECT_DIR / "seeds").glob("*.csv")}
+    # The seeds and the semantic layer's time spine (a fixed calendar) are the same for both files.
+    seeds = {path.stem for path in (PROJECT_DIR / "seeds").glob("*.csv")} | {"metricflow_time_spine"}
 
     def tables() -> dict[str, pd.DataFrame]:
         with duckdb.connect(str(warehouse), read_only=True) as con:
