@@ -117,3 +117,89 @@ def relabel_centroids(current: pd.DataFrame, matching: pd.DataFrame) -> pd.DataF
     out["segment_id"] = ids.map(stable["stable_segment_id"]).astype("int64")
     out["segment_name"] = ids.map(stable["stable_segment_name"])
     return out
+
+
+# --------------------------------------------------------------------------------------------
+# segment_model_versions: every trained model kept as data, with ids stable across versions
+# --------------------------------------------------------------------------------------------
+
+VERSION_COLUMNS: Final = (
+    "model_version",
+    "model_fingerprint",
+    "trained_data_start_date",
+    "trained_snapshot_date",
+    "k",
+    "segment_id",
+    "segment_name",
+    "trained_segment_id",
+    "previous_segment_id",
+    "match_distance",
+    "is_new_segment",
+    "feature_position",
+    "feature",
+    "transform",
+    "clip_low",
+    "clip_high",
+    "scaler_center",
+    "scaler_scale",
+    "centroid_scaled",
+)
+# What identifies a trained model: retraining on the same data gives the same values.
+_FINGERPRINT_COLUMNS: Final = ("segment_id", "feature", "scaler_center", "scaler_scale", "centroid_scaled")
+# Decimal places kept when fingerprinting: the last bits of a double may differ between warehouses.
+_FINGERPRINT_DECIMALS: Final = 9
+
+
+def fingerprint(centroids: pd.DataFrame) -> str:
+    """A digest of the trained values of a centroid table (ids as trained, not the stable ones)."""
+    rows = centroids.loc[:, list(_FINGERPRINT_COLUMNS)].sort_values(["segment_id", "feature"])
+    rows = rows.round(_FINGERPRINT_DECIMALS).astype({"segment_id": "int64"})
+    return str(pd.util.hash_pandas_object(rows, index=False).sum())
+
+
+def next_version(
+    versions: pd.DataFrame | None,
+    centroids: pd.DataFrame,
+    trained_data_start_date: object,
+    trained_snapshot_date: object,
+    max_distance: float = MATCH_MAX_DISTANCE,
+) -> pd.DataFrame:
+    """The rows to append to segment_model_versions for the model in `centroids` (VERSION_COLUMNS).
+
+    Nothing when it is the latest stored version again (a rebuild on the same data). Otherwise
+    version n+1, its segments matched to version n's stable ids; the first version keeps its ids.
+    """
+    digest = fingerprint(centroids)
+    stored = versions is not None and not versions.empty
+    if stored and digest == versions.loc[versions["model_version"].idxmax(), "model_fingerprint"]:
+        # The stored rows' own (empty) frame: its column types are the table's.
+        return versions.iloc[0:0].loc[:, list(VERSION_COLUMNS)]
+    if stored:
+        latest = versions[versions["model_version"] == versions["model_version"].max()]
+        used_ids = int(versions["segment_id"].max())
+        matching = match_segments(latest, centroids, max_distance, first_new_id=used_ids + 1)
+        version = int(latest["model_version"].iloc[0]) + 1
+    else:
+        matching = pd.DataFrame({"segment_id": centroids["segment_id"].astype(int).unique()})
+        matching["stable_segment_id"] = matching["segment_id"]
+        names = centroids.drop_duplicates("segment_id").set_index("segment_id")["segment_name"]
+        matching["stable_segment_name"] = matching["segment_id"].map(names)
+        matching["previous_segment_id"] = pd.array([pd.NA] * len(matching), dtype="Int64")
+        matching["match_distance"] = np.nan
+        matching["is_new_segment"] = True
+        version = 1
+    out = relabel_centroids(centroids, matching)
+    by_trained_id = matching.set_index("segment_id")
+    trained_ids = centroids["segment_id"].astype(int)
+    out["trained_segment_id"] = trained_ids.to_numpy()
+    out["previous_segment_id"] = (
+        trained_ids.map(by_trained_id["previous_segment_id"]).astype("Int64").to_numpy()
+    )
+    out["match_distance"] = trained_ids.map(by_trained_id["match_distance"]).to_numpy(dtype=np.float64)
+    out["is_new_segment"] = trained_ids.map(by_trained_id["is_new_segment"]).astype(bool).to_numpy()
+    out["model_version"] = version
+    out["model_fingerprint"] = digest
+    out["trained_data_start_date"] = trained_data_start_date
+    out["trained_snapshot_date"] = trained_snapshot_date
+    out["k"] = int(trained_ids.nunique())
+    return out.loc[:, list(VERSION_COLUMNS)].reset_index(drop=True)

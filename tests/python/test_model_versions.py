@@ -29,6 +29,9 @@ def _table(
                 "segment_name": name,
                 "feature_position": position,
                 "feature": feature,
+                "transform": "log1p",
+                "clip_low": -10.0,
+                "clip_high": 10.0,
                 "scaler_center": center,
                 "scaler_scale": scale,
                 "centroid_scaled": centroid[position],
@@ -82,3 +85,19 @@ def test_relabelled_centroids_carry_the_stable_ids() -> None:
     first_feature = relabelled[relabelled["feature_position"] == 0].sort_values("segment_id")
     assert first_feature["centroid_scaled"].tolist() == CENTROIDS[:, 0].tolist()
     assert first_feature["segment_name"].tolist() == list(NAMES)
+
+
+def test_versions_start_at_one_skip_a_rebuild_and_keep_ids_on_retraining() -> None:
+    first = _table(CENTROIDS, NAMES)
+    version_1 = model_versions.next_version(None, first, "2009-12-01", "2011-07-01")
+    assert set(version_1["model_version"]) == {1}
+    assert version_1["segment_id"].tolist() == version_1["trained_segment_id"].tolist()
+    assert model_versions.next_version(version_1, first, "2009-12-01", "2011-07-01").empty
+
+    retrained = _table(CENTROIDS[[1, 2, 0]] + 0.05, ("Lost", "Need attention", "Champions"))
+    version_2 = model_versions.next_version(version_1, retrained, "2009-12-01", "2011-12-10")
+    assert set(version_2["model_version"]) == {2}
+    segments = version_2.drop_duplicates("trained_segment_id").set_index("trained_segment_id")
+    assert segments["segment_id"].to_dict() == {1: 2, 2: 3, 3: 1}
+    assert segments["segment_name"].to_dict() == {1: "Lost", 2: "Need attention", 3: "Champions"}
+    assert not segments["is_new_segment"].any()
