@@ -192,9 +192,8 @@ def next_version(
     by_trained_id = matching.set_index("segment_id")
     trained_ids = centroids["segment_id"].astype(int)
     out["trained_segment_id"] = trained_ids.to_numpy()
-    out["previous_segment_id"] = (
-        trained_ids.map(by_trained_id["previous_segment_id"]).astype("Int64").to_numpy()
-    )
+    # A nullable integer Series (not an array), so a first version's all-null ids stay integers.
+    out["previous_segment_id"] = trained_ids.map(by_trained_id["previous_segment_id"]).astype("Int64")
     out["match_distance"] = trained_ids.map(by_trained_id["match_distance"]).to_numpy(dtype=np.float64)
     out["is_new_segment"] = trained_ids.map(by_trained_id["is_new_segment"]).astype(bool).to_numpy()
     out["model_version"] = version

@@ -101,3 +101,8 @@ def test_versions_start_at_one_skip_a_rebuild_and_keep_ids_on_retraining() -> No
     assert segments["segment_id"].to_dict() == {1: 2, 2: 3, 3: 1}
     assert segments["segment_name"].to_dict() == {1: "Lost", 2: "Need attention", 3: "Champions"}
     assert not segments["is_new_segment"].any()
+
+
+def test_previous_segment_ids_stay_integers_even_when_all_null() -> None:
+    version_1 = model_versions.next_version(None, _table(CENTROIDS, NAMES), "2009-12-01", "2011-07-01")
+    assert str(version_1["previous_segment_id"].dtype) == "Int64"
