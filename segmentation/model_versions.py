@@ -202,3 +202,26 @@ def next_version(
     out["trained_snapshot_date"] = trained_snapshot_date
     out["k"] = int(trained_ids.nunique())
     return out.loc[:, list(VERSION_COLUMNS)].reset_index(drop=True)
+
+
+def append_version(
+    versions: pd.DataFrame | None,
+    centroids: pd.DataFrame,
+    trained_data_start_date: object,
+    trained_snapshot_date: object,
+) -> pd.DataFrame:
+    """Every stored version plus the one for `centroids` if it is new (see :func:`next_version`).
+
+    The stored rows come back from the warehouse with its types (a nullable integer may be a
+    float); they are cast back, so a rebuild that adds nothing writes exactly the same table.
+    """
+    added = next_version(versions, centroids, trained_data_start_date, trained_snapshot_date)
+    if versions is None or versions.empty:
+        return added
+    stored = versions.loc[:, list(VERSION_COLUMNS)].copy()
+    stored["previous_segment_id"] = stored["previous_segment_id"].astype("Int64")
+    for column in ("trained_data_start_date", "trained_snapshot_date"):
+        stored[column] = pd.to_datetime(stored[column]).dt.date
+    for column in ("model_version", "k", "segment_id", "trained_segment_id", "feature_position"):
+        stored[column] = stored[column].astype("int64")
+    return pd.concat([stored, added], ignore_index=True) if len(added) else stored

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -11,6 +13,7 @@ from segmentation import model_versions
 FEATURES = ("recency_days", "frequency", "monetary")
 CENTROIDS = np.array([[-1.0, 1.5, 1.5], [1.2, -0.8, -0.7], [0.1, 0.2, -0.1]])
 NAMES = ("Champions", "Lost", "Need attention")
+START, CUTOFF, END = date(2009, 12, 1), date(2011, 7, 1), date(2011, 12, 10)
 
 
 def _table(
@@ -106,3 +109,17 @@ def test_versions_start_at_one_skip_a_rebuild_and_keep_ids_on_retraining() -> No
 def test_previous_segment_ids_stay_integers_even_when_all_null() -> None:
     version_1 = model_versions.next_version(None, _table(CENTROIDS, NAMES), "2009-12-01", "2011-07-01")
     assert str(version_1["previous_segment_id"].dtype) == "Int64"
+
+
+def test_appending_after_a_warehouse_round_trip_keeps_types_and_adds_nothing_on_a_rebuild() -> None:
+    first = _table(CENTROIDS, NAMES)
+    stored = model_versions.append_version(None, first, START, CUTOFF)
+    # As DuckDB gives it back: a nullable BIGINT column with only nulls reads as float.
+    read_back = stored.astype({"previous_segment_id": "float64"})
+    rebuilt = model_versions.append_version(read_back, first, START, CUTOFF)
+    pd.testing.assert_frame_equal(
+        rebuilt, stored.astype({"trained_data_start_date": object}), check_dtype=False
+    )
+    assert str(rebuilt["previous_segment_id"].dtype) == "Int64"
+    retrained = model_versions.append_version(read_back, _table(CENTROIDS + 0.1, NAMES), START, END)
+    assert retrained.groupby("model_version").size().to_dict() == {1: 9, 2: 9}
