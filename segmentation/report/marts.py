@@ -21,7 +21,10 @@ REQUIRED_TABLES: dict[str, tuple[str, ...]] = {
     "countries": ("country_sales",),
     "outcomes": ("transaction_line_outcomes",),
 }
-OPTIONAL_TABLES = {"prediction_metrics": ("new_customer_model_metrics",)}
+OPTIONAL_TABLES = {
+    "prediction_metrics": ("new_customer_model_metrics",),
+    "migrations": ("segment_migrations",),
+}
 
 
 class ReportDataError(RuntimeError):
@@ -48,6 +51,8 @@ class Marts:
     prediction_metrics: pd.DataFrame | None
     features: tuple[str, ...]
     tables: dict[str, str] = field(default_factory=dict)
+    # segment_migrations (segments over time); None when the history is not built.
+    migrations: pd.DataFrame | None = None
 
 
 def _quote(identifier: str) -> str:
@@ -113,5 +118,10 @@ def load_marts(warehouse: Path) -> Marts:
             ),
             features=features,
             tables={key: name for key, name in tables.items() if name},
+            migrations=(
+                read("migrations", "to_snapshot_date, from_state, from_segment_id, to_segment_id")
+                if tables["migrations"]
+                else None
+            ),
         )
     return marts

@@ -49,6 +49,7 @@ from segmentation.report.charts import (
     top_countries_chart,
     top_countries_sentence,
 )
+from segmentation.report.history_charts import segment_history_chart, segment_history_sentence
 from segmentation.report.marts import Marts, ReportDataError, load_marts
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
@@ -172,6 +173,15 @@ def make_charts(marts: Marts, max_points: int = DEFAULT_MAX_POINTS, seed: int = 
                 "prediction_metrics",
                 lambda: prediction_metrics_chart(marts.prediction_metrics),
                 lambda: prediction_metrics_sentence(marts.prediction_metrics),
+            )
+        )
+    if marts.migrations is not None and len(marts.migrations):
+        specs.append(
+            (
+                "segments",
+                "segment_history",
+                lambda: segment_history_chart(marts.migrations),
+                lambda: segment_history_sentence(marts.migrations),
             )
         )
     charts = []

@@ -1,0 +1,289 @@
+{#-
+    Every customer's features as of every snapshot date (int_segment_snapshot_dates), computed as
+    int_customer_features computes them at the build's snapshot date: only lines dated before the
+    snapshot count, so at the build's date the two agree exactly.
+
+    Cost plan: no line is joined to a snapshot date. Invoices, first purchases of each product and
+    cancellation invoices are each read once and put in the period that first sees them (the first
+    snapshot after their date, looked up on the few distinct dates); per customer x period sums are
+    then accumulated over the periods with window functions. The recent-purchase window is a
+    difference array: +1 in the period where an invoice enters it, -1 where it leaves. The only
+    table as large as the output is the customer x snapshot spine. On an incremental run only the
+    new snapshot dates are computed; the plan holds for any subset of dates.
+-#}
+{{ config(**segment_history_incremental_config()) }}
+{%- set window_days = integer_var('recent_purchase_window_days', 1) -%}
+
+with
+
+snapshots as (
+
+    select
+        snapshot_date,
+        row_number() over (order by snapshot_date) as snapshot_index
+    from ({{ segment_history_dates_to_compute(ref('int_segment_snapshot_dates')) }}) as dates_to_compute
+
+),
+
+purchase_invoices as (
+
+    select
+        customer_id,
+        invoice_date,
+        invoice_value,
+        total_units
+    from {{ ref('int_purchase_invoices') }}
+    where not is_guest
+
+),
+
+-- A product counts from the first day the customer bought it.
+customer_products as (
+
+    select
+        customer_id,
+        stock_code,
+        min(invoice_date) as first_bought_date
+    from {{ ref('int_purchase_lines') }}
+    where not is_guest
+    group by customer_id, stock_code
+
+),
+
+cancellation_invoices as (
+
+    select
+        customer_id,
+        invoice_no,
+        min(invoice_date) as cancelled_date,
+        sum(cancelled_value) as cancelled_value
+    from {{ ref('int_cancellation_lines') }}
+    where not is_guest
+    group by customer_id, invoice_no
+
+),
+
+event_dates as (
+
+    select invoice_date as event_date from purchase_invoices
+    union
+    select first_bought_date as event_date from customer_products
+    union
+    select cancelled_date as event_date from cancellation_invoices
+
+),
+
+-- Period n holds what snapshot n is the first to see (dated before it, on or after snapshot n-1);
+-- an invoice leaves the recent window at the first snapshot more than window_days after it.
+event_periods as (
+
+    select
+        event_dates.event_date,
+        1 + count(case when snapshots.snapshot_date <= event_dates.event_date then 1 end) as period_index,
+        1 + count(
+            case
+                when
+                    snapshots.snapshot_date
+                    <= cast({{ dbt.dateadd('day', window_days, 'event_dates.event_date') }} as date)
+                    then 1
+            end
+        ) as window_exit_period_index
+    from event_dates
+    cross join snapshots
+    group by event_dates.event_date
+
+),
+
+invoice_periods as (
+
+    select
+        purchase_invoices.customer_id,
+        event_periods.period_index,
+        count(*) as period_frequency,
+        sum(purchase_invoices.invoice_value) as period_monetary,
+        sum(purchase_invoices.total_units) as period_units,
+        min(purchase_invoices.invoice_date) as period_first_purchase_date,
+        max(purchase_invoices.invoice_date) as period_last_purchase_date
+    from purchase_invoices
+    inner join event_periods
+        on purchase_invoices.invoice_date = event_periods.event_date
+    group by purchase_invoices.customer_id, event_periods.period_index
+
+),
+
+window_changes as (
+
+    select
+        purchase_invoices.customer_id,
+        event_periods.period_index,
+        1 as window_change
+    from purchase_invoices
+    inner join event_periods
+        on purchase_invoices.invoice_date = event_periods.event_date
+    union all
+    select
+        purchase_invoices.customer_id,
+        event_periods.window_exit_period_index as period_index,
+        -1 as window_change
+    from purchase_invoices
+    inner join event_periods
+        on purchase_invoices.invoice_date = event_periods.event_date
+
+),
+
+window_periods as (
+
+    select
+        customer_id,
+        period_index,
+        sum(window_change) as period_window_change
+    from window_changes
+    group by customer_id, period_index
+
+),
+
+product_periods as (
+
+    select
+        customer_products.customer_id,
+        event_periods.period_index,
+        count(customer_products.stock_code) as period_new_products
+    from customer_products
+    inner join event_periods
+        on customer_products.first_bought_date = event_periods.event_date
+    group by customer_products.customer_id, event_periods.period_index
+
+),
+
+cancellation_periods as (
+
+    select
+        cancellation_invoices.customer_id,
+        event_periods.period_index,
+        count(*) as period_cancellations,
+        sum(cancellation_invoices.cancelled_value) as period_cancelled_value
+    from cancellation_invoices
+    inner join event_periods
+        on cancellation_invoices.cancelled_date = event_periods.event_date
+    group by cancellation_invoices.customer_id, event_periods.period_index
+
+),
+
+-- A cancellation may predate the customer's first purchase in the file (the purchase was before
+-- it began): the spine starts at the first period with either, so such cancellations still count.
+customer_first_periods as (
+
+    select
+        customer_id,
+        min(period_index) as first_period_index
+    from (
+        select
+            customer_id,
+            period_index
+        from invoice_periods
+        union all
+        select
+            customer_id,
+            period_index
+        from cancellation_periods
+    ) as customer_periods
+    group by customer_id
+
+),
+
+-- One row per snapshot x customer with any activity by then: about the size of the output.
+customer_snapshots as (
+
+    select
+        customer_first_periods.customer_id,
+        snapshots.snapshot_date,
+        snapshots.snapshot_index
+    from customer_first_periods
+    inner join snapshots
+        on customer_first_periods.first_period_index <= snapshots.snapshot_index
+
+),
+
+period_values as (
+
+    select
+        customer_snapshots.customer_id,
+        customer_snapshots.snapshot_date,
+        customer_snapshots.snapshot_index,
+        coalesce(invoice_periods.period_frequency, 0) as period_frequency,
+        coalesce(invoice_periods.period_monetary, 0) as period_monetary,
+        coalesce(invoice_periods.period_units, 0) as period_units,
+        invoice_periods.period_first_purchase_date,
+        invoice_periods.period_last_purchase_date,
+        coalesce(window_periods.period_window_change, 0) as period_window_change,
+        coalesce(product_periods.period_new_products, 0) as period_new_products,
+        coalesce(cancellation_periods.period_cancellations, 0) as period_cancellations,
+        coalesce(cancellation_periods.period_cancelled_value, 0) as period_cancelled_value
+    from customer_snapshots
+    left join invoice_periods
+        on
+            customer_snapshots.customer_id = invoice_periods.customer_id
+            and customer_snapshots.snapshot_index = invoice_periods.period_index
+    left join window_periods
+        on
+            customer_snapshots.customer_id = window_periods.customer_id
+            and customer_snapshots.snapshot_index = window_periods.period_index
+    left join product_periods
+        on
+            customer_snapshots.customer_id = product_periods.customer_id
+            and customer_snapshots.snapshot_index = product_periods.period_index
+    left join cancellation_periods
+        on
+            customer_snapshots.customer_id = cancellation_periods.customer_id
+            and customer_snapshots.snapshot_index = cancellation_periods.period_index
+
+),
+
+cumulative as (
+
+    select
+        customer_id,
+        snapshot_date,
+        sum(period_frequency) over customer_periods as frequency,
+        sum(period_monetary) over customer_periods as monetary,
+        sum(period_units) over customer_periods as total_units,
+        min(period_first_purchase_date) over customer_periods as first_purchase_date,
+        max(period_last_purchase_date) over customer_periods as last_purchase_date,
+        sum(period_window_change) over customer_periods as recent_window_frequency,
+        sum(period_new_products) over customer_periods as distinct_products,
+        sum(period_cancellations) over customer_periods as cancellation_count,
+        sum(period_cancelled_value) over customer_periods as cancellation_value
+    from period_values
+    window customer_periods as (
+        partition by customer_id
+        order by snapshot_index
+        rows between unbounded preceding and current row
+    )
+
+),
+
+final as (
+
+    select
+        snapshot_date,
+        customer_id,
+        first_purchase_date,
+        last_purchase_date,
+        cast({{ dbt.datediff('last_purchase_date', 'snapshot_date', 'day') }} as bigint) as recency_days,
+        cast(frequency as bigint) as frequency,
+        monetary,
+        cast({{ dbt.datediff('first_purchase_date', 'last_purchase_date', 'day') }} as bigint) as tenure_days,
+        {{ divide_money('monetary', 'frequency') }} as average_order_value,
+        cast(distinct_products as bigint) as distinct_products,
+        cast(total_units as bigint) as total_units,
+        cast(recent_window_frequency as bigint) as recent_window_frequency,
+        cast(cancellation_count as bigint) as cancellation_count,
+        cancellation_value,
+        monetary - cancellation_value as net_value
+    from cumulative
+    -- A customer is one from the first purchase on, as in int_customer_features.
+    where frequency > 0
+
+)
+
+select * from final
