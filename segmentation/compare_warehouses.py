@@ -49,6 +49,17 @@ MART_KEYS: Mapping[str, tuple[str, ...]] = {
     "monthly_sales": ("sales_month",),
     "country_sales": ("country",),
     "data_coverage": ("data_start_date",),
+    "customer_outcomes": ("customer_outcome", "main_exclusion_reason"),
+    "purchase_invoices": ("invoice_no",),
+    "cancellations": ("source_row_number",),
+    "segment_migrations": (
+        "from_snapshot_date",
+        "to_snapshot_date",
+        "from_state",
+        "from_segment_id",
+        "to_segment_id",
+    ),
+    "segment_movers": ("customer_id",),
 }
 # Doubles only: about 10 significant digits, far above last-bit noise and far below any real change.
 DEFAULT_REL_TOL = 1e-10

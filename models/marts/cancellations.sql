@@ -18,7 +18,7 @@ final as (
         invoice_date,
         country,
         cancelled_quantity,
-        cancelled_value
+        cast(cancelled_value as decimal(38, 4)) as cancelled_value
 
     from cancellation_lines
 
