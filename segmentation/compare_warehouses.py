@@ -116,6 +116,12 @@ def _normalized(frame: pd.DataFrame) -> pd.DataFrame:
     return out.map(lambda value: value.item() if hasattr(value, "item") else value)
 
 
+def _row_key(row: pd.Series, keys: Sequence[str]) -> tuple[object, ...]:
+    """The row's key, a missing value as None: NaN is not equal to itself, so a key holding one (a
+    "new" customer's from_segment_id) would match no row at all."""
+    return tuple(None if pd.isna(value) else value for value in row[list(keys)])
+
+
 def compare_frames(
     mart: str,
     left: pd.DataFrame,
@@ -128,8 +134,8 @@ def compare_frames(
     missing = tuple(sorted(set(left.columns) ^ set(right.columns)))
     shared = [column for column in left.columns if column in right.columns and column not in keys]
     left_rows, right_rows = _normalized(left), _normalized(right)
-    left_by_key = {tuple(row[keys]): row for _, row in left_rows.iterrows()}
-    right_by_key = {tuple(row[keys]): row for _, row in right_rows.iterrows()}
+    left_by_key = {_row_key(row, keys): row for _, row in left_rows.iterrows()}
+    right_by_key = {_row_key(row, keys): row for _, row in right_rows.iterrows()}
     differing_rows = 0
     differing_columns: set[str] = set()
     examples: list[str] = []

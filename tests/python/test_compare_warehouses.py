@@ -48,6 +48,13 @@ def test_identical_frames_in_another_row_order_do_not_differ() -> None:
     assert (result.left_rows, result.right_rows) == (2, 2)
 
 
+def test_rows_whose_key_holds_a_missing_value_match() -> None:
+    left = frame(from_state=["new", "segment"], from_segment_id=[None, 1.0], customers=[3, 4])
+    right = frame(from_state=["new", "segment"], from_segment_id=[float("nan"), 1.0], customers=[3, 5])
+    result = cw.compare_frames("segment_migrations", left, right, ["from_state", "from_segment_id"])
+    assert (result.only_left, result.only_right, result.differing_rows) == (0, 0, 1)
+
+
 def test_missing_rows_and_differing_values_are_counted() -> None:
     left = frame(customer_id=["a", "b", "c"], segment_id=[1, 2, 2], distance=[0.5, 1.0, 2.0])
     right = frame(customer_id=["a", "b", "d"], segment_id=[1, 3, 2], distance=[0.5 + 1e-15, 1.0, 2.0])
