@@ -60,6 +60,7 @@ from sklearn.metrics import (
 )
 from threadpoolctl import threadpool_limits
 
+from segmentation.categories import CATEGORIES, share_column
 from segmentation.dbt_vars import check_fields, setting, settings_from_mapping
 
 __all__ = [
@@ -95,8 +96,8 @@ __all__ = [
 
 ID_COLUMN: Final = "customer_id"
 PLANTED_TYPE_COLUMN: Final = "customer_type"  # as segmentation.synthetic.generate_customers
-# Columns of the customers mart a segmentation may use (the choices of the features setting).
-Feature = Literal[
+# The behavioural columns of the customers mart, RFM first.
+BEHAVIOURAL_FEATURES: Final = (
     "recency_days",
     "frequency",
     "monetary",
@@ -107,35 +108,20 @@ Feature = Literal[
     "seasonal_peak_spend_share",
     "mean_invoice_gap_days",
     "invoice_gap_variation",
-    # optional: spend share per product category (segmentation.categories.CATEGORIES)
-    "spend_share_christmas",
-    "spend_share_bags",
-    "spend_share_kitchen",
-    "spend_share_home_decor",
-    "spend_share_stationery_gifts",
-    "spend_share_toys_party",
-    "spend_share_fashion",
-    "spend_share_other",
-]
+)
+# Optional: spend share per product category (segmentation.categories).
+CATEGORY_FEATURES: Final = tuple(share_column(category) for category in CATEGORIES)
+# Columns a segmentation may use (the choices of the features setting).
+# A Literal of the tuples, so the choices are those columns and not a second list of them.
+Feature = Literal[BEHAVIOURAL_FEATURES + CATEGORY_FEATURES]  # type: ignore[valid-type]
 FeaturePreset = Literal["rfm", "behavioural", "lifecycle"]
 # Feature presets (README, "Feature presets"); the setting feature_preset, when set, replaces
 # features. rfm: the classic three. behavioural: rfm plus every behavioural column of the
 # customers mart. lifecycle: the subset that best recovered the synthetic data's planted
 # customer types (measured, see benchmarks/results/segment_truth.md).
 FEATURE_PRESETS: Final[dict[str, tuple[str, ...]]] = {
-    "rfm": ("recency_days", "frequency", "monetary"),
-    "behavioural": (
-        "recency_days",
-        "frequency",
-        "monetary",
-        "tenure_days",
-        "average_order_value",
-        "distinct_products",
-        "recent_window_frequency",
-        "seasonal_peak_spend_share",
-        "mean_invoice_gap_days",
-        "invoice_gap_variation",
-    ),
+    "rfm": BEHAVIOURAL_FEATURES[:3],
+    "behavioural": BEHAVIOURAL_FEATURES,
     "lifecycle": (
         "recency_days",
         "frequency",
