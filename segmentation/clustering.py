@@ -214,7 +214,7 @@ class SegmentationConfig:
     early; dbt vars are parsed by the same declarations (:func:`config_from_mapping`).
     """
 
-    features: tuple[Feature, ...] = ("recency_days", "frequency", "monetary")
+    features: tuple[Feature, ...] = FEATURE_PRESETS["rfm"]
     # A named feature set (FEATURE_PRESETS); when set it replaces features.
     feature_preset: FeaturePreset | None = None
     transform: Transform = "log1p"
