@@ -141,15 +141,30 @@ def read_header(path: Path, encoding: str) -> str:
     return first.decode(encoding, errors="replace").lstrip("\ufeff").rstrip("\r\n")
 
 
-def sniff_delimiter(header: str, path: Path) -> str:
+def first_data_line(path: Path, encoding: str) -> str | None:
+    """The first non-blank line after the header, or None."""
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    with opener(path, "rb") as handle:
+        handle.readline()
+        for raw in handle:
+            line = raw.decode(encoding, errors="replace").strip()
+            if line:
+                return line
+    return None
+
+
+def sniff_delimiter(header: str, path: Path, first_line: str | None = None) -> str:
     """The candidate delimiter that splits the header most often, ignoring quoted names; WHITESPACE
-    for a header of several names apart by spaces only (a whitespace-aligned export)."""
+    for a header of several names apart by spaces only (a whitespace-aligned export), when the first
+    data line splits into as many fields (so 'Customer ID' in a header of another delimiter is not
+    taken for two columns)."""
     unquoted = re.sub(r'"[^"]*"', "", header)
     counts = {candidate: unquoted.count(candidate) for candidate in DELIMITERS}
     delimiter = max(DELIMITERS, key=lambda candidate: counts[candidate])
     if counts[delimiter] > 0:
         return delimiter
-    if len(header.split()) > 1:
+    names = header.split()
+    if len(names) > 1 and (first_line is None or len(first_line.split()) == len(names)):
         return WHITESPACE
     raise InputFileError(
         f"{path}: cannot be split into columns: its header line ({header[:200]}) holds no comma, "
@@ -232,7 +247,7 @@ def _land_csv(
             f"{path}: is empty or its first line is blank: the first line must be the header "
             "(e.g. Invoice,StockCode,Description,Quantity,InvoiceDate,Price,Customer ID,Country)."
         )
-    delimiter = sniff_delimiter(header, path)
+    delimiter = sniff_delimiter(header, path, first_data_line(path, encoding))
     if delimiter == WHITESPACE:
         columns = header.split()
         return _land_whitespace_aligned(con, path, out, encoding, columns), delimiter, columns

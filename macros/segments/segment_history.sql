@@ -41,8 +41,14 @@
         {{ return({'materialized': 'incremental', 'incremental_strategy': 'insert_overwrite',
                    'partition_by': ['snapshot_date'], 'file_format': 'parquet', 'on_schema_change': 'fail'}) }}
     {%- endif -%}
+    {#- A replaced, shorter log has fewer snapshot dates: rows of dates it no longer has must go, or
+        the history would keep snapshots of a file that is gone. -#}
+    {%- set drop_gone_dates -%}
+        {% raw %}{% if is_incremental() %}delete from {{ this }} where snapshot_date not in
+        (select snapshot_date from {{ ref('int_segment_snapshot_dates') }}){% endif %}{% endraw %}
+    {%- endset -%}
     {{ return({'materialized': 'incremental', 'incremental_strategy': 'delete+insert',
-               'unique_key': 'snapshot_date', 'on_schema_change': 'fail'}) }}
+               'unique_key': 'snapshot_date', 'on_schema_change': 'fail', 'pre_hook': drop_gone_dates}) }}
 {% endmacro %}
 
 

@@ -299,9 +299,13 @@ def messy_outcomes(warehouse: Path) -> dict[str, pd.DataFrame]:
 
 def messy_dbt_case(root: Path) -> DbtCase:
     path = root / "messy.csv"
-    # Latin-1, as COMMON_VARS says: the '£' of a marker is one byte.
+    # Latin-1 (the landing step detects it): the '£' of a marker is one byte.
     path.write_bytes(csv_bytes([HEADER, *MESSY_ROWS], encoding="latin-1"))
-    select = "+customers +transaction_line_outcomes +int_excluded_lines +data_coverage exclusion_reasons"
+    # What the assertions and the run summary read.
+    select = (
+        "+customers +transaction_line_outcomes +customer_outcomes +int_excluded_lines +data_coverage"
+        " exclusion_reasons"
+    )
     return DbtCase("messy", [*BUILD_SELECTED, select], path, COMMON_VARS, inspect=messy_outcomes)
 
 
