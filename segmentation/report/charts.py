@@ -624,6 +624,28 @@ def _crosstab_grid(crosstab: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     return counts, [segment_label(s, names[s]) for s in counts.index]
 
 
+# Cells darker than this share get white text.
+DARK_CELL_SHARE = 0.6
+
+
+def share_heatmap(ax: object, counts: pd.DataFrame, shares: np.ndarray) -> object:
+    """Each cell's share of its row as colour, written as share over count ('-' for none)."""
+    image = ax.imshow(shares * 100, cmap="Blues", vmin=0, vmax=100, aspect="auto")
+    ax.grid(False)
+    for (row, col), share in np.ndenumerate(shares):
+        count = counts.iloc[row, col]
+        ax.text(
+            col,
+            row,
+            f"{fmt_pct(share)}\n{fmt_int(count)}" if count else "-",
+            ha="center",
+            va="center",
+            fontsize=9.5,
+            color="white" if share > DARK_CELL_SHARE else "black",
+        )
+    return image
+
+
 def kmeans_vs_rfm_chart(crosstab: pd.DataFrame) -> Figure:
     """Heatmap: share of each KMeans segment (row) in each RFM segment (column), with counts."""
     counts, labels = _crosstab_grid(crosstab)
@@ -631,19 +653,7 @@ def kmeans_vs_rfm_chart(crosstab: pd.DataFrame) -> Figure:
     with _style():
         fig = _figure(min(12.0, max(8.0, 0.8 * counts.shape[1] + 3.5)), 2.4 + 0.75 * len(labels))
         ax = fig.add_subplot()
-        image = ax.imshow(shares * 100, cmap="Blues", vmin=0, vmax=100, aspect="auto")
-        ax.grid(False)
-        for (row, col), share in np.ndenumerate(shares):
-            count = counts.iloc[row, col]
-            ax.text(
-                col,
-                row,
-                f"{fmt_pct(share)}\n{fmt_int(count)}" if count else "-",
-                ha="center",
-                va="center",
-                fontsize=9.5,
-                color="white" if share > 0.6 else "black",
-            )
+        image = share_heatmap(ax, counts, shares)
         ax.set_xticks(range(counts.shape[1]), list(counts.columns), rotation=30, ha="right")
         ax.set_yticks(range(len(labels)), labels)
         ax.set_xlabel("rule-based RFM segment (columns by size, largest first)")

@@ -14,9 +14,9 @@ from segmentation.report.charts import (
     _style,
     fmt_date,
     fmt_int,
-    fmt_pct,
     segment_color,
     segment_label,
+    share_heatmap,
 )
 
 NEW_STATE_LABEL = "new customers"
@@ -24,7 +24,6 @@ NEW_STATE_LABEL = "new customers"
 FIGURE_WIDTH = 9.0
 PANEL_HEIGHT = 3.6
 # Cells whose share of their row is above this get white text on the dark blue.
-DARK_CELL_SHARE = 0.6
 
 
 def segment_sizes_over_time(migrations: pd.DataFrame) -> pd.DataFrame:
@@ -83,26 +82,14 @@ def segment_history_chart(migrations: pd.DataFrame) -> Figure:
         sizes_ax.set_title("Customers per segment at each snapshot (scored with the current model)")
         sizes_ax.legend(loc="upper left", fontsize=9)
 
-        image = matrix_ax.imshow(shares * 100, cmap="Blues", vmin=0, vmax=100, aspect="auto")
-        matrix_ax.grid(False)
-        for (row, col), share in np.ndenumerate(shares):
-            count = matrix.iloc[row, col]
-            matrix_ax.text(
-                col,
-                row,
-                f"{fmt_int(count)}\n{fmt_pct(share)}" if count else "-",
-                ha="center",
-                va="center",
-                fontsize=9.5,
-                color="white" if share > DARK_CELL_SHARE else "black",
-            )
+        image = share_heatmap(matrix_ax, matrix, shares)
         matrix_ax.set_xticks(range(matrix.shape[1]), list(matrix.columns), rotation=20, ha="right")
         matrix_ax.set_yticks(range(len(matrix)), list(matrix.index))
         last = migrations["to_snapshot_date"].max()
         previous = migrations.loc[migrations["to_snapshot_date"] == last, "from_snapshot_date"].max()
         matrix_ax.set_xlabel(f"segment at {fmt_date(last)}")
         matrix_ax.set_ylabel(f"segment at {fmt_date(previous)}")
-        matrix_ax.set_title("Where each segment's customers went (cells: customers, share of the row)")
+        matrix_ax.set_title("Where each segment's customers went (cells: share of the row, customers)")
         colorbar = fig.colorbar(image, ax=matrix_ax, shrink=0.9, format=PercentFormatter())
         colorbar.set_label("share of the row (%)")
         fig.suptitle("Segments over time")
