@@ -5,6 +5,23 @@
 {%- endmacro %}
 
 
+{% macro is_cancellation_line(relation, layout) -%}
+    {#- Invoice lines: the C prefix. Orders and customer/date/amount logs number no cancellations: a
+        refund is a negative amount. -#}
+    {%- if retail_layout_grain(layout) == 'invoice lines' -%}
+        {{ is_cancellation_invoice(relation ~ '.invoice_no') }}
+    {%- else -%}
+        coalesce({{ line_amount(relation, layout) }} < 0, false)
+    {%- endif -%}
+{%- endmacro %}
+
+
+{% macro distinct_product_count(stock_code) -%}
+    {#- A log without product codes cannot count products: null, not 0. -#}
+    {{- 'count(distinct ' ~ stock_code ~ ')' if 'stock_code' in retail_layout_columns() else 'cast(null as bigint)' -}}
+{%- endmacro %}
+
+
 {% macro is_adjustment_invoice(invoice_no) -%}
     (upper({{ invoice_no }}) like 'A%')
 {%- endmacro %}
@@ -20,13 +37,55 @@
 {%- endmacro %}
 
 
-{% macro is_repeated_header_row(raw_quantity, raw_invoiced_at, raw_unit_price) -%}
+{% macro absent_country_label() -%}
+    'Unknown'
+{%- endmacro %}
+
+
+{% macro is_repeated_header_row(relation, layout) -%}
+    {#- Every number and date field of the line holds one of its own column's names. -#}
     {%- set aliases = retail_layout_aliases() -%}
+    {%- set fields = ['quantity', 'invoiced_at', 'unit_price', 'line_total'] | select('in', layout) | list -%}
     (
-        lower({{ raw_quantity }}) in ({{ lowered_name_list(aliases['quantity']) }})
-        and lower({{ raw_invoiced_at }}) in ({{ lowered_name_list(aliases['invoiced_at']) }})
-        and lower({{ raw_unit_price }}) in ({{ lowered_name_list(aliases['unit_price']) }})
+        {%- for field in fields %}
+        lower({{ relation }}.raw_{{ field }}) in ({{ lowered_name_list(aliases[field]) }})
+        {{- ' and' if not loop.last }}
+        {%- endfor %}
     )
+{%- endmacro %}
+
+
+{% macro retail_layout_grain(layout=none) -%}
+    {#- Invoice lines carry products; orders an order id but no product; the minimal log neither. -#}
+    {%- set columns = layout if layout is not none else retail_layout_columns() -%}
+    {%- if 'stock_code' in columns -%}
+        {{ return('invoice lines') }}
+    {%- elif 'invoice_no' in columns -%}
+        {{ return('orders') }}
+    {%- endif -%}
+    {{ return('customer/date/amount') }}
+{%- endmacro %}
+
+
+{% macro line_amount(relation, layout) -%}
+    {#- The money of a line as given: its total when the log has one (never rounded through a unit
+        price), else quantity times unit price. -#}
+    {%- set prefix = relation ~ '.' if relation else '' -%}
+    {%- if 'line_total' in layout -%}
+        {{ prefix }}line_total
+    {%- else -%}
+        {{ prefix }}quantity * {{ prefix }}unit_price
+    {%- endif -%}
+{%- endmacro %}
+
+
+{% macro implied_order_id(customer_id, invoiced_at) -%}
+    {#- A log without order ids: one order per customer per timestamp (a guest's lines per timestamp). -#}
+    {{ dbt.concat([
+        "coalesce(" ~ customer_id ~ ", 'guest')",
+        "' at '",
+        "cast(" ~ invoiced_at ~ " as " ~ dbt.type_string() ~ ")",
+    ]) }}
 {%- endmacro %}
 
 

@@ -3,9 +3,11 @@
     {%- if not path or not execute -%}
         {{ return('') }}
     {%- endif -%}
-    {#- Must match the `retail` source in models/staging/retail/_retail__sources.yml. -#}
+    {#- The relation of the `retail` source (models/staging/retail/_retail__sources.yml). -#}
     {%- set source_relation = api.Relation.create(
-        database=target.database if target.type != 'spark' else none, schema='raw', identifier='retail_transactions'
+        database=target.database if target.type != 'spark' else none,
+        schema=var('raw_source_schema'),
+        identifier=var('raw_source_table'),
     ) -%}
     {{ return(adapter.dispatch('land_raw_transactions', 'customer_segmentation')(path, source_relation)) }}
 {% endmacro %}

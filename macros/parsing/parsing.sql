@@ -30,14 +30,16 @@
 {%- endmacro %}
 
 
-{% macro parse_invoice_timestamp(column, kind='text') -%}
+{% macro parse_invoice_timestamp(column, kind='text', formats=[]) -%}
     {%- if kind in ['timestamp', 'date'] -%}
         cast({{ column }} as timestamp)
-    {%- else -%}
+    {%- elif formats -%}
     coalesce(
         {{ try_cast_iso_timestamp(clean_text(as_text(column, kind))) }},
-        {{ try_parse_timestamp(clean_text(as_text(column, kind)), raw_date_formats()) }}
+        {{ try_parse_timestamp(clean_text(as_text(column, kind)), formats) }}
     )
+    {%- else -%}
+        {{ try_cast_iso_timestamp(clean_text(as_text(column, kind))) }}
     {%- endif -%}
 {%- endmacro %}
 

@@ -1,4 +1,10 @@
--- One row saying which period the marts describe, for report headers and dashboard captions.
+-- One row saying which period the marts describe and how the raw log was read, for the run
+-- summary, report headers and dashboard captions.
+{%- set relation = source('retail', 'transactions') -%}
+{%- set present = resolve_retail_layout(relation) -%}
+{%- set kind = retail_layout_kinds(relation, present) -%}
+{%- set dates = detect_date_format(relation, present.invoiced_at, kind.invoiced_at) %}
+
 with
 
 snapshot as (
@@ -13,7 +19,10 @@ final as (
         data_start_date,
         data_end_date,
         snapshot_date,
-        is_snapshot_date_from_var
+        is_snapshot_date_from_var,
+        {{ sql_string_literal(retail_layout_grain(present.keys() | list)) }} as raw_layout,
+        {{ sql_string_literal(retail_layout_description(present)) }} as raw_columns,
+        {{ sql_string_literal(dates.family) }} as raw_date_format
 
     from snapshot
 

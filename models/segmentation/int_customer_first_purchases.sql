@@ -76,7 +76,7 @@ first_invoice_products as (
 
     select
         first_invoices.customer_id,
-        count(distinct purchase_lines.stock_code) as distinct_products,
+        {{ distinct_product_count('purchase_lines.stock_code') }} as distinct_products,
         avg(purchase_lines.unit_price) as mean_unit_price
 
     from first_invoices

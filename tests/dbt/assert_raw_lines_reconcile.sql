@@ -1,5 +1,5 @@
 -- Nothing is lost: every raw line of the source is in exactly one of purchase lines, cancellation
--- lines or the quarantine, and line counts and value (quantity × price, where parseable) add up
+-- lines or the quarantine, and line counts and value (the line total, or quantity × price, where parseable) add up
 -- exactly. Value is recomputed from staging, independently of the classification model.
 -- "Exactly one" needs no distinct count of 20M row numbers: the three splits are filters of
 -- int_transaction_lines_classified on different line_status values, and that table's
@@ -10,7 +10,8 @@ raw_lines as (
 
     select
         count(*) as line_count,
-        coalesce(sum(quantity * unit_price), 0) as line_value
+        -- a line total where the log gives one, written out (not through macro line_amount, which this checks)
+        coalesce(sum(coalesce(line_total, quantity * unit_price)), 0) as line_value
     from {{ ref('stg_retail__transactions') }}
 
 ),

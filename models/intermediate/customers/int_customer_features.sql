@@ -46,7 +46,7 @@ product_totals as (
 
     select
         customer_id,
-        count(distinct stock_code) as distinct_products
+        {{ distinct_product_count('stock_code') }} as distinct_products
 
     from purchase_lines
     group by customer_id

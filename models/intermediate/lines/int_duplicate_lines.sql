@@ -1,4 +1,4 @@
-{#- Copies of one line: every field has the same value. The three parsed fields are compared as
+{#- Copies of one line: every field has the same value. The parsed number and date fields are compared as
     values (so a CSV's '6' and '6.0' are the same quantity, as a parquet file stores it) and, where
     a value does not parse, as the raw text. -#}
 {%- set duplicate_key_columns = [
@@ -8,11 +8,13 @@
     'quantity',
     'invoiced_at',
     'unit_price',
+    'line_total',
     'customer_id',
     'country',
     'case when quantity is null then raw_quantity end',
     'case when invoiced_at is null then raw_invoiced_at end',
     'case when unit_price is null then raw_unit_price end',
+    'case when line_total is null then raw_line_total end',
 ] -%}
 {%- set line_content_hash = 'hash(' ~ duplicate_key_columns | join(', ') ~ ')' -%}
 

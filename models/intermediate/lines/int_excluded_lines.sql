@@ -26,7 +26,8 @@ final as (
         country,
         raw_quantity,
         raw_invoiced_at,
-        raw_unit_price
+        raw_unit_price,
+        raw_line_total
 
     from classified_lines
     where line_status = 'excluded'

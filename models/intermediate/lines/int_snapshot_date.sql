@@ -37,8 +37,8 @@ final as (
                     "'" ~ bad_input_prefix() ~ "None of the ' || cast(line_count as " ~ dbt.type_string()
                     ~ ") || ' landed lines has an "
                     ~ "invoice date that parses (e.g. ''' || coalesce(undated_example, '') || '''). Add its format "
-                    ~ "to the var raw_date_formats (strptime, e.g. ''%d.%m.%Y %H:%M''); ISO dates "
-                    ~ "(yyyy-mm-dd hh:mm) always parse.'",
+                    ~ "to the var raw_date_formats (strptime, e.g. [''%Y.%m.%d'']); ISO, yyyymmdd, day-first and "
+                    ~ "month-first dates are detected.'",
                     'date'
                 ) }}
             {%- if snapshot_override %}

@@ -1,3 +1,7 @@
+{#- The rules a layout cannot support are left out, not failed: a log without stock codes has no
+    non-product lines, one without quantities no quantity to check (macro retail_layout_columns). -#}
+{%- set layout = retail_layout_columns() -%}
+{%- set invoice_line_grain = retail_layout_grain() == 'invoice lines' -%}
 with
 
 transactions as (
@@ -68,8 +72,8 @@ flagged as (
     select
         transactions.*,
         non_product_stock_codes.stock_code is not null as is_non_product_stock_code,
-        {{ is_cancellation_invoice('transactions.invoice_no') }} as is_cancellation,
-        {{ is_adjustment_invoice('transactions.invoice_no') }} as is_adjustment,
+        {{ is_cancellation_line('transactions', layout) }} as is_cancellation,
+        {{ is_adjustment_invoice('transactions.invoice_no') if invoice_line_grain else 'false' }} as is_adjustment,
         duplicate_lines.source_row_number is not null as is_duplicate_row
 
     from transactions
@@ -88,23 +92,40 @@ classified as (
         case
             -- A header's date field never parses; asking that first spares writing out every typed
             -- value of a parquet file as text.
-            when flagged.invoiced_at is null and {{ is_repeated_header_row(
-                'flagged.raw_quantity', 'flagged.raw_invoiced_at', 'flagged.raw_unit_price'
-            ) }}
+            when flagged.invoiced_at is null and {{ is_repeated_header_row('flagged', layout) }}
                 then 'repeated_header_row'
             when flagged.invoiced_at is null then 'unparseable_invoice_date'
+            {% if 'quantity' in layout -%}
             when flagged.quantity is null then 'unparseable_quantity'
+            {% endif -%}
+            {% if 'unit_price' in layout -%}
             when flagged.unit_price is null then 'unparseable_unit_price'
+            {% endif -%}
+            {% if 'line_total' in layout -%}
+            when flagged.line_total is null then 'unparseable_line_total'
+            {% endif -%}
+            {% if invoice_line_grain -%}
             when flagged.invoice_no is null or flagged.stock_code is null
                 then 'missing_invoice_or_stock_code'
+            {% elif 'invoice_no' in layout -%}
+            when flagged.invoice_no is null then 'missing_invoice_or_stock_code'
+            {% endif -%}
             when flagged.is_duplicate_row then 'duplicate_row'
             when cast(flagged.invoiced_at as date) >= snapshot.snapshot_date then 'after_snapshot_date'
             when flagged.is_adjustment then 'bad_debt_adjustment'
             when flagged.is_non_product_stock_code then 'non_product_stock_code'
+            {% if 'unit_price' in layout -%}
             when flagged.unit_price <= 0 then 'non_positive_unit_price'
+            {% endif -%}
+            {% if 'quantity' in layout -%}
             when flagged.is_cancellation and flagged.quantity >= 0
                 then 'cancellation_with_non_negative_quantity'
             when not flagged.is_cancellation and flagged.quantity <= 0 then 'non_positive_quantity'
+            {% endif -%}
+            {% if 'line_total' in layout -%}
+            when flagged.is_cancellation and flagged.line_total >= 0 then 'cancellation_with_non_negative_line_total'
+            when not flagged.is_cancellation and flagged.line_total <= 0 then 'non_positive_line_total'
+            {% endif %}
         end as exclusion_reason
 
     from flagged
@@ -122,17 +143,17 @@ final as (
             else 'purchase'
         end as line_status,
         exclusion_reason,
-        invoice_no,
+        {{ 'invoice_no' if 'invoice_no' in layout else implied_order_id('customer_id', 'invoiced_at') }} as invoice_no,
         stock_code,
         coalesce(description, {{ unknown_description_label() }}) as description,
         quantity,
         unit_price,
-        quantity * unit_price as line_value,
+        {{ line_amount(none, layout) }} as line_value,
         invoiced_at,
         cast(invoiced_at as date) as invoice_date,
         customer_id,
         customer_id is null as is_guest,
-        coalesce(country, {{ unknown_country_label() }}) as country,
+        coalesce(country, {{ unknown_country_label() if 'country' in layout else absent_country_label() }}) as country,
         is_cancellation,
         is_adjustment,
         is_non_product_stock_code,
@@ -141,7 +162,8 @@ final as (
         -- and storing the text of every line doubled the cost of writing this table at scale.
         case when exclusion_reason is not null then raw_quantity end as raw_quantity,
         case when exclusion_reason is not null then raw_invoiced_at end as raw_invoiced_at,
-        case when exclusion_reason is not null then raw_unit_price end as raw_unit_price
+        case when exclusion_reason is not null then raw_unit_price end as raw_unit_price,
+        case when exclusion_reason is not null then raw_line_total end as raw_line_total
 
     from classified
 

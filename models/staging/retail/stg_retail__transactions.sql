@@ -1,29 +1,35 @@
-{%- set raw = resolve_retail_layout(source('retail', 'transactions')) -%}
-{%- set kind = retail_layout_kinds(source('retail', 'transactions'), raw) -%}
+{%- set relation = source('retail', 'transactions') -%}
+{%- set present = resolve_retail_layout(relation) -%}
+{%- set kind = retail_layout_kinds(relation, present) -%}
+{%- set dates = detect_date_format(relation, present.invoiced_at, kind.invoiced_at) -%}
+{%- set raw = retail_layout_with_absent_columns(present) -%}
+{%- set kind = retail_layout_with_absent_columns(kind, 'text') -%}
 
 with
 
 source as (
 
-    select * from {{ source('retail', 'transactions') }}
+    select * from {{ relation }}
 
 ),
 
 renamed as (
 
     select
-        source_row_number,
+        {{ raw_source_row_number(relation, present) }} as source_row_number,
         {{ parse_text(raw.invoice_no, kind.invoice_no) }} as invoice_no,
         {{ parse_text(raw.stock_code, kind.stock_code) }} as stock_code,
         {{ parse_text(raw.description, kind.description) }} as description,
         {{ parse_quantity(raw.quantity, kind.quantity) }} as quantity,
-        {{ parse_invoice_timestamp(raw.invoiced_at, kind.invoiced_at) }} as invoiced_at,
+        {{ parse_invoice_timestamp(raw.invoiced_at, kind.invoiced_at, dates.formats) }} as invoiced_at,
         {{ parse_money(raw.unit_price, kind.unit_price) }} as unit_price,
+        {{ parse_money(raw.line_total, kind.line_total) }} as line_total,
         {{ normalize_customer_id(raw.customer_id, kind.customer_id) }} as customer_id,
         {{ parse_text(raw.country, kind.country) }} as country,
         {{ landed_text(raw.quantity, kind.quantity) }} as raw_quantity,
         {{ landed_text(raw.invoiced_at, kind.invoiced_at) }} as raw_invoiced_at,
-        {{ landed_text(raw.unit_price, kind.unit_price) }} as raw_unit_price
+        {{ landed_text(raw.unit_price, kind.unit_price) }} as raw_unit_price,
+        {{ landed_text(raw.line_total, kind.line_total) }} as raw_line_total
 
     from source
 
