@@ -145,7 +145,8 @@ def _nearest_categories(
 def categorise_products(lines: pd.DataFrame, config: CategoryConfig | None = None) -> pd.DataFrame:
     """Model ``product_categories``: one row per stock code (PRODUCT_COLUMNS), see module doc."""
     config = CategoryConfig() if config is None else config
-    products = _main_descriptions(lines.loc[:, ["stock_code", "description"]])
+    # A log without product codes has no products to categorise.
+    products = _main_descriptions(lines.loc[lines["stock_code"].notna(), ["stock_code", "description"]])
     matched = [_keyword_category(d) for d in products["description"]]
     nearest, similarity = _nearest_categories(products["description"].tolist(), matched)
     by_keyword = np.array([c is not None for c in matched], dtype=bool)
@@ -166,6 +167,7 @@ def category_shares(lines: pd.DataFrame, products: pd.DataFrame) -> pd.DataFrame
     customer's purchases sum to 0 (then every share is 0).
     """
     category = products.set_index("stock_code")["category"]
+    lines = lines.loc[lines["stock_code"].notna()]
     value = lines.assign(category=lines["stock_code"].map(category).fillna(OTHER))
     spend = value.pivot_table(
         index="customer_id", columns="category", values="line_value", aggfunc="sum", fill_value=0

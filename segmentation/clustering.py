@@ -62,6 +62,7 @@ from threadpoolctl import threadpool_limits
 
 from segmentation.categories import CATEGORIES, share_column
 from segmentation.dbt_vars import check_fields, setting, settings_from_mapping
+from segmentation.features import drop_absent_features
 
 __all__ = [
     "ASSIGNMENT_COLUMNS",
@@ -442,8 +443,11 @@ def prepare_features(df: pd.DataFrame, config: SegmentationConfig) -> PreparedFe
     Returns the scaled matrix and the fitted parameters (feature, transform, clip_low,
     clip_high, center, scale) so that scoring can be repeated from stored numbers alone.
     """
-    transforms = [config.transform] * len(config.features)
-    ids, raw, matrix = _load_feature_frame(df, config.features, transforms)
+    # A non-frame is refused by _load_feature_frame with a clear message.
+    is_frame = isinstance(df, pd.DataFrame)
+    features = drop_absent_features(df, config.features, "segmentation") if is_frame else config.features
+    transforms = [config.transform] * len(features)
+    ids, raw, matrix = _load_feature_frame(df, features, transforms)
     params = _fit_params(matrix, config)
     return PreparedFeatures(ids, raw, _apply_params(matrix, params), params)
 

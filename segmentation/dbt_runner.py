@@ -61,14 +61,16 @@ def dbt_argv(
     return tuple(argv)
 
 
-def dbt_env(landed_path: Path, warehouse: Path, state_dir: Path | None = None) -> dict[str, str]:
+def dbt_env(landed_path: Path | None, warehouse: Path, state_dir: Path | None = None) -> dict[str, str]:
     """The environment of a dbt process building the landed file `landed_path` into `warehouse`.
 
     Throw-away runs (tests, benchmark) give a `state_dir`: target/ and logs/ go there, so runs on
     different warehouses never share them, and they send no usage statistics. Without it a build
     uses the project's own target/ and logs/, as a user's `dbt build` does.
     """
-    env = {**os.environ, "RETAIL_LANDED_PATH": str(landed_path), "DBT_DUCKDB_PATH": str(warehouse)}
+    # No landed file: the `retail` source is a warehouse table (var raw_landed_path '').
+    landed = "" if landed_path is None else str(landed_path)
+    env = {**os.environ, "RETAIL_LANDED_PATH": landed, "DBT_DUCKDB_PATH": str(warehouse)}
     if state_dir is not None:
         env |= {
             "DBT_TARGET_PATH": str(state_dir / "target"),
@@ -80,7 +82,7 @@ def dbt_env(landed_path: Path, warehouse: Path, state_dir: Path | None = None) -
 
 def dbt_invocation(
     command: Sequence[str],
-    landed_path: Path,
+    landed_path: Path | None,
     warehouse: Path,
     dbt_vars: str | Mapping[str, object] | None = None,
     project_dir: Path = PROJECT_DIR,

@@ -119,7 +119,9 @@ def summarise(warehouse: Path) -> str:
         customers, purchase_value = con.execute(
             "select count(*), coalesce(sum(monetary), 0)::double from customers"
         ).fetchone()
-        snapshot = con.execute("select snapshot_date from int_snapshot_date").fetchone()[0]
+        snapshot, layout, columns, date_format = con.execute(
+            "select snapshot_date, raw_layout, raw_columns, raw_date_format from data_coverage"
+        ).fetchone()
         left_out = con.execute(
             """
             select customer_outcome, main_exclusion_reason, customer_count, line_count
@@ -136,7 +138,7 @@ def summarise(warehouse: Path) -> str:
     rows.append(("total read", "", total, sum(row[3] for row in outcomes)))
     return "\n".join(
         [
-            f"Raw lines read: {total:,}",
+            f"Raw lines read: {total:,}, as {layout} ({columns}); dates read as {date_format}",
             format_table(["outcome", "reason", "lines", "value (GBP)"], rows),
             "",
             f"Guest purchase lines (no customer id, kept in totals, not in customer marts): {guests:,}",

@@ -84,7 +84,7 @@ import functools
 import math
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final, ParamSpec, TypeVar
 
 import numpy as np
@@ -117,6 +117,7 @@ from sklearn.tree import DecisionTreeClassifier
 from threadpoolctl import threadpool_limits
 
 from segmentation.dbt_vars import check_fields, setting, settings_from_mapping
+from segmentation.features import drop_absent_features
 
 __all__ = [
     "BASELINE_GLOBAL_MEAN",
@@ -921,9 +922,15 @@ def evaluate_models(frame: pd.DataFrame, config: PredictionConfig) -> pd.DataFra
     table comes back empty, with a warning, rather than failing the whole dbt build.
     """
     data = _prepare_frame(frame, config)
+    config = _with_present_features(data, config)
     if not _has_training_set(data):
         return _empty_metrics()
     return _evaluate_prepared(data, config)
+
+
+def _with_present_features(data: pd.DataFrame, config: PredictionConfig) -> PredictionConfig:
+    features = drop_absent_features(data, config.features, "new-customer models")
+    return config if features == config.features else replace(config, features=features)
 
 
 def _has_training_set(data: pd.DataFrame) -> bool:
@@ -1044,6 +1051,7 @@ def predict_new_customers(
     correctly typed frame without fitting anything.
     """
     data = _prepare_frame(frame, config)
+    config = _with_present_features(data, config)
     if not (~data[SPLIT_COLUMN]).any() or not _has_training_set(data):
         return _empty_predictions()
     if metrics is None:

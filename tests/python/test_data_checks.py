@@ -28,9 +28,9 @@ HEADER = ["Invoice", "StockCode", "Description", "Quantity", "InvoiceDate", "Pri
 # name -> (invoice dates of the lines, --vars, what the build must say)
 CASES: dict[str, tuple[list[str], str | None, str]] = {
     "no_date_parses": (
-        ["19970101", "19970102"],
+        ["1 Jan 1997", "2 Jan 1997"],
         None,
-        "None of the 2 landed lines has an invoice date that parses (e.g. '19970102'). "
+        "None of the 2 landed lines has an invoice date that parses (e.g. '2 Jan 1997'). "
         "Add its format to the var raw_date_formats",
     ),
     "snapshot_before_the_data": (

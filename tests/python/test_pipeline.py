@@ -127,7 +127,12 @@ def test_unknown_layout_names_the_missing_columns(tmp_path: Path, small_log: pd.
     small_log.rename(columns={"Quantity": "Qty"}).to_parquet(raw)
     result = run_dbt(["build"], raw, tmp_path / "w.duckdb")
     assert result.returncode != 0
-    assert "Missing required columns: quantity (one of: Quantity)" in result.output
+    # without a quantity the unit price is no amount: what is required, missing and found is named
+    assert "Required: customer_id, invoiced_at, and a money amount: line_total, or quantity and unit_price" in (
+        result.output
+    )
+    assert "Missing: a money amount" in result.output
+    assert "quantity (Quantity)" in result.output
     assert "Qty" in result.output
 
 
