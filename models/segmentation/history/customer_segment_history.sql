@@ -6,7 +6,7 @@
     segments of the model they were scored with: full-refresh after retraining to rescore them.
 -#}
 {{ config(**segment_history_incremental_config()) }}
-{%- set features = trained_features(ref('segment_centroids')) -%}
+{%- set features = trained_features(ref('int_current_segment_centroids')) -%}
 
 with
 
@@ -26,7 +26,7 @@ customer_features as (
 
 centroids as (
 
-    select * from {{ ref('segment_centroids') }}
+    select * from {{ ref('int_current_segment_centroids') }}
 
 ),
 
