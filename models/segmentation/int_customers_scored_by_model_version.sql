@@ -25,10 +25,13 @@ customer_features as (
 -- A version that is not stored fails the build here, rather than scoring nobody.
 chosen_version as (
 
+    {%- if version is none %}
+
+    select max(model_version) as model_version
+    from model_versions
+    {%- else %}
+
     select
-        {%- if version is none %}
-        max(model_version) as model_version
-        {%- else %}
         case
             when count(*) > 0 then {{ version }}
             else {{ raise_error(
@@ -36,9 +39,7 @@ chosen_version as (
                 'bigint'
             ) }}
         end as model_version
-        {%- endif %}
     from model_versions
-    {%- if version is not none %}
     where model_version = {{ version }}
     {%- endif %}
 
