@@ -3,7 +3,8 @@
 "Train on a sample, score in the warehouse": the Python models (KMeans and the new-customer
 models) run where dbt can run Python (DuckDB here, Databricks, Snowflake). A warehouse that
 cannot (dbt-spark on a plain Spark cluster) gets what they produced as data: the k diagnostics,
-the centroids with their scaler parameters, and the new-customer models' evaluation. There the
+the centroids with their scaler parameters, the model versions that give them stable segment ids,
+and the new-customer models' evaluation. There the
 SQL model int_customers_scored_by_centroids assigns every customer from those seeds.
 
 Each table becomes the seed ``<out>/trained_<table>.csv``, plus one properties file that types
@@ -38,7 +39,12 @@ __all__ = [
 ]
 
 # The Python models whose output the SQL marts read: what a non-Python warehouse needs as seeds.
-TRAINED_TABLES: tuple[str, ...] = ("segment_k_diagnostics", "segment_centroids", "prediction_metrics")
+TRAINED_TABLES: tuple[str, ...] = (
+    "segment_k_diagnostics",
+    "segment_centroids",
+    "segment_model_versions",
+    "prediction_metrics",
+)
 # A seed path in dbt_project.yml; under data/, which git ignores: an export is a build artefact.
 DEFAULT_OUT = Path("data/trained_model")
 PROPERTIES_FILE = "_trained_model__seeds.yml"

@@ -74,17 +74,28 @@ def centroid_distances(previous: pd.DataFrame, current: pd.DataFrame) -> pd.Data
     return pd.DataFrame(distances, index=pd.Index(new.ids, name="segment_id"), columns=old.ids)
 
 
+def unique_new_name(name: str, stable_id: int, taken: set[str]) -> str:
+    """`name` for a new segment, or `name (segment <id>)` when another segment already holds it.
+
+    A retrained model names its segments afresh, so a new segment may be named like a matched
+    one that keeps its old name; a name must still point at one segment (joins, CRM lists).
+    """
+    return name if name not in taken else f"{name} (segment {stable_id})"
+
+
 def match_segments(
     previous: pd.DataFrame,
     current: pd.DataFrame,
     max_distance: float = MATCH_MAX_DISTANCE,
     first_new_id: int | None = None,
+    names_in_use: frozenset[str] = frozenset(),
 ) -> pd.DataFrame:
     """Stable ids for the current model's segments (MATCH_COLUMNS, one row per current segment).
 
     The one-to-one assignment minimising the total distance is kept where a pair is within
     `max_distance`; other current segments get new ids from `first_new_id` (default: one above
-    every previous id) in their own id order, and keep their own names.
+    every previous id) in their own id order, and keep their own names unless a matched segment
+    or `names_in_use` (the names of older versions' segments) holds it (:func:`unique_new_name`).
     """
     distances = centroid_distances(previous, current)
     old, new = _centroids(previous), _centroids(current)
@@ -95,6 +106,7 @@ def match_segments(
         if distances.iat[row, column] <= max_distance
     }
     next_id = first_new_id if first_new_id is not None else int(old.ids.max()) + 1
+    taken = set(names_in_use) | {old.names[previous_id] for previous_id, _ in matched.values()}
     records = []
     for segment_id in new.ids.tolist():
         if segment_id in matched:
@@ -102,7 +114,9 @@ def match_segments(
             records.append((segment_id, previous_id, old.names[previous_id], previous_id, distance, False))
         else:
             nearest = float(distances.loc[segment_id].min())
-            records.append((segment_id, next_id, new.names[segment_id], None, nearest, True))
+            name = unique_new_name(new.names[segment_id], next_id, taken)
+            taken.add(name)
+            records.append((segment_id, next_id, name, None, nearest, True))
             next_id += 1
     frame = pd.DataFrame.from_records(records, columns=list(MATCH_COLUMNS))
     frame["previous_segment_id"] = frame["previous_segment_id"].astype("Int64")
@@ -177,7 +191,8 @@ def next_version(
     if stored:
         latest = versions[versions["model_version"] == versions["model_version"].max()]
         used_ids = int(versions["segment_id"].max())
-        matching = match_segments(latest, centroids, max_distance, first_new_id=used_ids + 1)
+        names = frozenset(versions["segment_name"].astype(str))
+        matching = match_segments(latest, centroids, max_distance, used_ids + 1, names)
         version = int(latest["model_version"].iloc[0]) + 1
     else:
         matching = pd.DataFrame({"segment_id": centroids["segment_id"].astype(int).unique()})

@@ -55,3 +55,20 @@
     {%- endfor -%}
     {{ return(formats | list) }}
 {% endmacro %}
+
+
+{#- Var score_with_model_version: none (the latest version) or a version number >= 1. -#}
+{% macro score_with_model_version() %}
+    {%- set value = var('score_with_model_version') -%}
+    {%- if value is none or value | string | lower in ('', 'none', 'null') -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set text = value | string | trim -%}
+    {%- if value is sameas true or value is sameas false or not text.isdigit() or text | int < 1 -%}
+        {{ exceptions.raise_compiler_error(
+            bad_input_prefix() ~ "var score_with_model_version='" ~ value ~ "' must be a model_version of "
+            ~ "segment_model_versions (1, 2, ...) or null for the latest."
+        ) }}
+    {%- endif -%}
+    {{ return(text | int) }}
+{% endmacro %}

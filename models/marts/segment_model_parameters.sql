@@ -1,17 +1,20 @@
--- Public, contracted copy of the Python model segment_centroids: the KMeans model as data.
+-- Public, contracted copy of the current KMeans model as data, with the stable segment ids that
+-- customer_segments carries (int_current_segment_centroids).
 with
 
 centroids as (
 
-    select * from {{ ref('segment_centroids') }}
+    select * from {{ ref('int_current_segment_centroids') }}
 
 ),
 
 final as (
 
     select
+        cast(model_version as integer) as model_version,
         cast(segment_id as integer) as segment_id,
         cast(segment_name as {{ dbt.type_string() }}) as segment_name,
+        cast(trained_segment_id as integer) as trained_segment_id,
         cast(feature_position as integer) as feature_position,
         cast(feature as {{ dbt.type_string() }}) as feature,
         cast(transform as {{ dbt.type_string() }}) as transform,

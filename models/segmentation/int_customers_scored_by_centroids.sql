@@ -1,10 +1,11 @@
 {#-
-    Assigns every customer to the nearest centroid stored in segment_centroids, in plain SQL:
+    Assigns every customer to the nearest centroid of the current model (int_current_segment_centroids:
+    segment_centroids with its stable segment ids), in plain SQL:
     the "train once, score in the warehouse" path. It reads the feature list from the stored
     table, so it follows whatever features the KMeans model was trained on. The rule itself is the
     macro nearest_centroid_ctes, shared with customer_segment_history.
 -#}
-{%- set features = trained_features(ref('segment_centroids')) -%}
+{%- set features = trained_features(ref('int_current_segment_centroids')) -%}
 
 with
 
@@ -16,7 +17,7 @@ customer_features as (
 
 centroids as (
 
-    select * from {{ ref('segment_centroids') }}
+    select * from {{ ref('int_current_segment_centroids') }}
 
 ),
 

@@ -73,6 +73,23 @@ def test_a_segment_with_no_close_match_gets_a_new_id() -> None:
     assert matching["stable_segment_name"].iloc[2] == "Big spenders"
 
 
+def test_a_new_segment_named_like_a_kept_one_gets_a_name_of_its_own() -> None:
+    previous = _table(CENTROIDS, NAMES)
+    far_away = np.vstack([CENTROIDS[:2], [[3.0, 3.0, 3.0]]])
+    # The retrained model calls its new group "Champions" too, but segment 1 keeps that name.
+    current = _table(far_away, ("Lost", "Need attention", "Champions"))
+    names = model_versions.match_segments(previous, current)["stable_segment_name"].tolist()
+    assert names == ["Champions", "Lost", "Champions (segment 4)"]
+
+
+def test_a_new_segment_never_takes_the_name_of_a_retired_one() -> None:
+    previous = _table(CENTROIDS[:2], NAMES[:2])
+    far_away = np.vstack([CENTROIDS[:2], [[3.0, 3.0, 3.0]]])
+    current = _table(far_away, NAMES)
+    matching = model_versions.match_segments(previous, current, names_in_use=frozenset({"Need attention"}))
+    assert matching["stable_segment_name"].tolist() == ["Champions", "Lost", "Need attention (segment 3)"]
+
+
 def test_a_moved_scaler_is_not_a_moved_group() -> None:
     previous = _table(CENTROIDS, NAMES, center=1.0, scale=2.0)
     # The same groups in transformed units, scaled by a model fitted with another center and scale.

@@ -110,3 +110,47 @@ def test_real_history_at_the_last_snapshot_is_customer_segments(
         """
     ).fetchone()
     assert differences == (0,)
+
+
+def _segments(warehouse: Path, query: str) -> dict[str, tuple[int, str]]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return {row[0]: (row[1], row[2]) for row in con.sql(query).fetchall()}
+
+
+def test_the_stored_versions_stable_ids_reach_customer_segments_and_the_history(tmp_path: Path) -> None:
+    """As if an earlier model had numbered the same groups the other way round: a rebuild scores
+    every customer under the stored version's ids and names, not the ids the model was trained with."""
+    raw = synthetic.write_transactions(synthetic.generate_transactions(SMALL), tmp_path / "log.parquet")
+    warehouse = tmp_path / "warehouse.duckdb"
+    segments_query = "select customer_id, segment_id, segment_name from customer_segments"
+    latest_history_query = (
+        "select customer_id, segment_id, segment_name from customer_segment_history"
+        " where snapshot_date = (select max(snapshot_date) from customer_segment_history)"
+    )
+    scoring = ["int_current_segment_centroids", "customer_segments", "int_customers_scored_by_centroids"]
+    _build(
+        ["build", *MODELS_AND_SEEDS, "--select", "+customer_segments", "+customer_segment_history"],
+        raw,
+        warehouse,
+        "quarter",
+    )
+    trained = _segments(warehouse, segments_query)
+    with duckdb.connect(str(warehouse)) as con:
+        (k,) = con.sql("select max(segment_id) from segment_model_versions").fetchone()
+        con.execute(
+            f"update segment_model_versions set segment_id = {k} + 1 - segment_id,"
+            f" segment_name = 'Stable ' || cast({k} + 1 - segment_id as varchar)"
+        )
+    _build(
+        ["build", *CAUTIOUS, "--select", "segment_model_versions", *scoring, "customer_segment_history"],
+        raw,
+        warehouse,
+        "quarter",
+    )
+    expected = {
+        customer: (k + 1 - segment_id, f"Stable {k + 1 - segment_id}")
+        for customer, (segment_id, _) in trained.items()
+    }
+    assert k > 1
+    assert _segments(warehouse, segments_query) == expected
+    assert _segments(warehouse, latest_history_query) == expected

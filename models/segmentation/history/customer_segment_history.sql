@@ -3,10 +3,11 @@
     the same rule as int_customers_scored_by_centroids (macro nearest_centroid_ctes). Incremental:
     a run computes only the snapshot dates not yet in the table (and the build's own date); a full
     refresh recomputes all of them with the current model. Rows kept from earlier runs keep the
-    segments of the model they were scored with: full-refresh after retraining to rescore them.
+    segments of the model they were scored with, under stable ids (int_current_segment_centroids),
+    so they stay comparable; full-refresh after retraining to rescore them with the new centroids.
 -#}
 {{ config(**segment_history_incremental_config()) }}
-{%- set features = trained_features(ref('segment_centroids')) -%}
+{%- set features = trained_features(ref('int_current_segment_centroids')) -%}
 
 with
 
@@ -26,7 +27,7 @@ customer_features as (
 
 centroids as (
 
-    select * from {{ ref('segment_centroids') }}
+    select * from {{ ref('int_current_segment_centroids') }}
 
 ),
 

@@ -12,5 +12,6 @@ def model(dbt, session):
     customers = with_category_shares(
         to_pandas(dbt.ref("int_customer_features")), to_pandas(dbt.ref("customer_category_shares"))
     )
-    centroids = to_pandas(dbt.ref("segment_centroids"))
+    # The current model with its stable segment ids, which survive retraining (segment_model_versions).
+    centroids = to_pandas(dbt.ref("int_current_segment_centroids"))
     return assign_segments(customers, centroids, config)
