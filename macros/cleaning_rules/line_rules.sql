@@ -18,7 +18,13 @@
 
 {% macro distinct_product_count(stock_code) -%}
     {#- A log without product codes cannot count products: null, not 0. -#}
-    {{- 'count(distinct ' ~ stock_code ~ ')' if 'stock_code' in retail_layout_columns() else 'cast(null as bigint)' -}}
+    {{- value_if_in_layout('stock_code', 'count(distinct ' ~ stock_code ~ ')') -}}
+{%- endmacro %}
+
+
+{% macro value_if_in_layout(layout_column, expression, data_type='bigint') -%}
+    {#- A value computed from a raw column is unknown (null) in a log without that column. -#}
+    {{- expression if layout_column in retail_layout_columns() else 'cast(null as ' ~ data_type ~ ')' -}}
 {%- endmacro %}
 
 

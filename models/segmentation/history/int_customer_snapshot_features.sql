@@ -274,8 +274,9 @@ final as (
         monetary,
         cast({{ dbt.datediff('first_purchase_date', 'last_purchase_date', 'day') }} as bigint) as tenure_days,
         {{ divide_money('monetary', 'frequency') }} as average_order_value,
-        cast(distinct_products as bigint) as distinct_products,
-        cast(total_units as bigint) as total_units,
+        -- as in int_customer_features: without product codes or quantities they are unknown, not 0
+        {{ value_if_in_layout('stock_code', 'cast(distinct_products as bigint)') }} as distinct_products,
+        {{ value_if_in_layout('quantity', 'cast(total_units as bigint)') }} as total_units,
         cast(recent_window_frequency as bigint) as recent_window_frequency,
         cast(cancellation_count as bigint) as cancellation_count,
         cancellation_value,
