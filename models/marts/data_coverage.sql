@@ -1,4 +1,5 @@
--- One row saying which period the marts describe, for report headers and dashboard captions.
+-- One row saying which period the marts describe and in which currency their money is, for report
+-- headers, dashboard captions and the summary (the one place readers find var currency).
 with
 
 snapshot as (
@@ -13,7 +14,8 @@ final as (
         data_start_date,
         data_end_date,
         snapshot_date,
-        is_snapshot_date_from_var
+        is_snapshot_date_from_var,
+        {{ string_literal(currency_code()) }} as currency
 
     from snapshot
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import duckdb
@@ -9,6 +10,7 @@ import pandas as pd
 import pytest
 
 from segmentation import pipeline, synthetic
+from segmentation.money import Currency
 from tests.python.conftest import PROJECT_DIR, run_dbt
 
 pytestmark = pytest.mark.integration
@@ -29,12 +31,21 @@ def test_main_job_builds_and_prints_a_reconciled_summary(
 
     reports = tmp_path / "reports"
     args = ["--input", str(raw), "--warehouse", str(warehouse), "--report-dir", str(reports)]
-    # A var reaches dbt from the command line: a fixed k the default rule would not choose by itself.
-    assert pipeline.main([*args, "--vars", "{segmentation: {fixed_k: 7}}"]) == 0
+    # Vars reach dbt from the command line: a fixed k the default rule would not choose by itself,
+    # and a dollar log's currency, which must replace the default pounds in the summary and report.
+    assert pipeline.main([*args, "--vars", "{segmentation: {fixed_k: 7}, currency: USD}"]) == 0
 
     out = capsys.readouterr().out
-    assert (reports / "segment_report.html").stat().st_size > 0
+    page = (reports / "segment_report.html").read_text(encoding="utf-8")
     assert f"Report: {reports / 'segment_report.html'}" in out
+    summary = out[out.index("Raw lines read:") :]
+    # The embedded PNGs are base64, whose letters may spell any code by chance.
+    page = re.sub(r"data:image/png;base64,[^\"]+", "", page)
+    dollars, pounds = Currency("USD"), Currency("GBP")
+    assert "value (USD)" in summary and "purchase value: USD " in summary
+    assert dollars.symbol in page
+    for text in (summary, page):
+        assert pounds.code not in text and pounds.symbol not in text
     assert f"Raw lines read: {len(small_log):,}" in out
     with duckdb.connect(str(warehouse), read_only=True) as con:
         customers = con.execute("select count(*) from customers").fetchone()[0]
@@ -113,7 +124,10 @@ def test_workbook_in_the_online_retail_layout_builds(
     warehouse = tmp_path / "warehouse.duckdb"
     args = ["--input", str(workbook), "--warehouse", str(warehouse), "--report-dir", str(tmp_path / "r")]
     assert pipeline.main(args) == 0
-    assert f"Raw lines read: {len(small_log):,}" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert f"Raw lines read: {len(small_log):,}" in out
+    # No currency var: the UCI files' pounds.
+    assert "value (GBP)" in out and "purchase value: GBP " in out
 
 
 def test_missing_input_fails_with_the_path(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
