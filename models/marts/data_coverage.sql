@@ -15,7 +15,7 @@ final as (
         data_end_date,
         snapshot_date,
         is_snapshot_date_from_var,
-        {{ string_literal(currency_code()) }} as currency
+        {{ sql_string_literal(currency_code()) }} as currency
 
     from snapshot
 

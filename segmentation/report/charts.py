@@ -691,7 +691,10 @@ def _partial_months(
 
 
 def monthly_sales_chart(
-    monthly: pd.DataFrame, currency: Currency, data_start: object | None = None, data_end: object | None = None
+    monthly: pd.DataFrame,
+    currency: Currency,
+    data_start: object | None = None,
+    data_end: object | None = None,
 ) -> Figure:
     """Three panels over months: purchase value (guests stacked), cancelled value, guest line share."""
     data = _monthly_grid(monthly)
@@ -764,7 +767,10 @@ def _overall_guest_line_share(monthly: pd.DataFrame) -> float | None:
 
 
 def monthly_sales_sentence(
-    monthly: pd.DataFrame, currency: Currency, data_start: object | None = None, data_end: object | None = None
+    monthly: pd.DataFrame,
+    currency: Currency,
+    data_start: object | None = None,
+    data_end: object | None = None,
 ) -> str:
     data = _monthly_grid(monthly)
     purchase = data["purchase_value"].astype(float)
@@ -804,7 +810,8 @@ def top_countries_chart(countries: pd.DataFrame, currency: Currency, top_n: int 
         ax.bar_label(
             bars,
             labels=[
-                f"{currency.amount(r.purchase_value)} · {fmt_pct(r.value_share)} · {fmt_int(r.customers)} customers"
+                f"{currency.amount(r.purchase_value)} · {fmt_pct(r.value_share)} · "
+                f"{fmt_int(r.customers)} customers"
                 for r in top.itertuples()
             ],
             padding=4,
@@ -902,7 +909,8 @@ def quarantine_sentence(outcomes: pd.DataFrame, currency: Currency) -> str:
     top, quarantined = grid.iloc[0], grid["lines"].sum()
     return (
         f"{fmt_int(quarantined)} of {fmt_int(total)} raw lines ({fmt_pct(quarantined / total)}) were "
-        f"quarantined, most for {grid.index[0]} ({fmt_int(top['lines'])} lines, {currency.amount(top['value'])}); "
+        f"quarantined, most for {grid.index[0]} "
+        f"({fmt_int(top['lines'])} lines, {currency.amount(top['value'])}); "
         f"{kept}."
     )
 

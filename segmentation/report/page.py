@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 from matplotlib.figure import Figure
 
+from segmentation.money import Currency
 from segmentation.report.charts import (
     DEFAULT_MAX_POINTS,
     DEFAULT_SEED,
@@ -49,7 +50,6 @@ from segmentation.report.charts import (
     top_countries_sentence,
 )
 from segmentation.report.history_charts import segment_history_chart, segment_history_sentence
-from segmentation.money import Currency
 from segmentation.report.marts import Marts, ReportDataError, load_marts
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
