@@ -612,7 +612,9 @@ def test_quarantine_chart_without_quarantine():
     outcomes = make_outcomes().query("line_status != 'excluded'")
     fig = charts.quarantine_chart(outcomes, POUNDS)
     assert fig.get_suptitle()
-    assert charts.quarantine_sentence(outcomes, POUNDS).startswith("None of the 11,300 raw lines was quarantined")
+    assert charts.quarantine_sentence(outcomes, POUNDS).startswith(
+        "None of the 11,300 raw lines was quarantined"
+    )
 
 
 # --------------------------------------------------------------------------------------------------
