@@ -28,6 +28,7 @@ import re
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,6 +55,11 @@ DELIMITERS = (",", ";", "\t", "|")
 # A header with none of DELIMITERS but names apart by spaces: a whitespace-aligned text export.
 WHITESPACE = "whitespace"
 ENCODINGS = {"utf-8": "utf-8", "utf8": "utf-8", "latin-1": "latin-1", "latin1": "latin-1", "utf-16": "utf-16"}
+# Encodings DuckDB's CSV reader is not given: its Latin-1 decoder refuses the bytes 0x80-0x9F ("File
+# is not latin-1 encoded"), which Latin-1 maps to control characters and which Windows exports
+# ('€' and '’' in cp1252) and files of UTF-8 and Latin-1 lines joined end to end hold. Python's codec
+# decodes every byte, so such a file is read from a UTF-8 copy (see _readable_by_duckdb).
+TRANSCODED_ENCODINGS = frozenset({"latin-1"})
 DEFAULT_LANDED_PATH = Path("data/landed/raw_transactions.parquet")
 # python-calamine (Rust) reads the 1M-line UCI workbook in seconds; openpyxl took minutes.
 WORKBOOK_ENGINE = "calamine"
@@ -238,9 +244,29 @@ def _check_declared_encoding(path: Path, encoding: str) -> None:
         )
 
 
+@contextmanager
+def _readable_by_duckdb(path: Path, encoding: str, out: Path) -> Iterator[tuple[Path, str]]:
+    """The text file and encoding to give DuckDB's reader: `path` itself, or a UTF-8 copy of it
+    beside `out` (deleted afterwards) for TRANSCODED_ENCODINGS. Line ends are copied as they are."""
+    if encoding not in TRANSCODED_ENCODINGS:
+        yield path, encoding
+        return
+    copy = out.with_name(out.name + ".utf-8.csv")
+    decoder = codecs.getincrementaldecoder(encoding)()
+    try:
+        with copy.open("w", encoding="utf-8", newline="") as handle:
+            for block in _byte_blocks(path):
+                handle.write(decoder.decode(block))
+            handle.write(decoder.decode(b"", final=True))
+        yield copy, "utf-8"
+    finally:
+        copy.unlink(missing_ok=True)
+
+
 def _land_csv(
     con: duckdb.DuckDBPyConnection, path: Path, out: Path, encoding: str
 ) -> tuple[Path, str, list[str]]:
+    """Land a delimited or whitespace-aligned text file; messages name `path`."""
     header = read_header(path, encoding)
     if not header.strip():
         raise InputFileError(
@@ -248,14 +274,16 @@ def _land_csv(
             "(e.g. Invoice,StockCode,Description,Quantity,InvoiceDate,Price,Customer ID,Country)."
         )
     delimiter = sniff_delimiter(header, path, first_data_line(path, encoding))
-    if delimiter == WHITESPACE:
-        columns = header.split()
-        return _land_whitespace_aligned(con, path, out, encoding, columns), delimiter, columns
-    columns = header_columns(header, delimiter)
-    reader = _csv_reader(path, delimiter, columns, encoding)
-    partial = _write_parquet(
-        con, f"select cast(row_number() over () as bigint) as source_row_number, * from {reader}", out
-    )
+    with _readable_by_duckdb(path, encoding, out) as (readable, readable_encoding):
+        if delimiter == WHITESPACE:
+            columns = header.split()
+            aligned = _land_whitespace_aligned(con, path, readable, out, readable_encoding, columns)
+            return aligned, delimiter, columns
+        columns = header_columns(header, delimiter)
+        reader = _csv_reader(readable, delimiter, columns, readable_encoding)
+        partial = _write_parquet(
+            con, f"select cast(row_number() over () as bigint) as source_row_number, * from {reader}", out
+        )
     rejected = _rejected_lines(con)
     if rejected["rejected_line_count"]:
         partial.unlink()
@@ -271,15 +299,16 @@ def _land_csv(
 
 
 def _land_whitespace_aligned(
-    con: duckdb.DuckDBPyConnection, path: Path, out: Path, encoding: str, columns: list[str]
+    con: duckdb.DuckDBPyConnection, path: Path, readable: Path, out: Path, encoding: str, columns: list[str]
 ) -> Path:
     """Fields apart by runs of spaces or tabs; every data line must have the header's field count.
 
-    Blank lines are skipped, as the CSV reader skips them; a field cannot hold a space here, so a
-    line with more or fewer fields is refused rather than guessed.
+    `readable` is read (in `encoding`), `path` named in messages. Blank lines are skipped, as the CSV
+    reader skips them; a field cannot hold a space here, so a line with more or fewer fields is
+    refused rather than guessed.
     """
     lines = (
-        f"read_csv({_sql_literal(str(path))}, header = false, columns = {{'line': 'varchar'}}, "
+        f"read_csv({_sql_literal(str(readable))}, header = false, columns = {{'line': 'varchar'}}, "
         f"delim = chr(31), quote = '', escape = '', auto_detect = false, strict_mode = false, "
         f"encoding = {_sql_literal(encoding)})"
     )

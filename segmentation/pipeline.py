@@ -15,6 +15,7 @@ import duckdb
 import yaml
 
 from segmentation import build_progress, dbt_runner, land, publish, report, synthetic
+from segmentation.money import currency_of
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_INPUT = PROJECT_DIR / "data" / "synthetic" / "online_retail_synthetic.csv.gz"
@@ -122,6 +123,7 @@ def summarise(warehouse: Path) -> str:
         snapshot, layout, columns, date_format = con.execute(
             "select snapshot_date, raw_layout, raw_columns, raw_date_format from data_coverage"
         ).fetchone()
+        currency = currency_of(con.execute("select * from data_coverage").df())
         left_out = con.execute(
             """
             select customer_outcome, main_exclusion_reason, customer_count, line_count
@@ -139,10 +141,11 @@ def summarise(warehouse: Path) -> str:
     return "\n".join(
         [
             f"Raw lines read: {total:,}, as {layout} ({columns}); dates read as {date_format}",
-            format_table(["outcome", "reason", "lines", "value (GBP)"], rows),
+            format_table(["outcome", "reason", "lines", f"value ({currency.code})"], rows),
             "",
             f"Guest purchase lines (no customer id, kept in totals, not in customer marts): {guests:,}",
-            f"Customers: {customers:,}   purchase value: {purchase_value:,.2f}   snapshot date: {snapshot}",
+            f"Customers: {customers:,}   purchase value: {currency.code} {purchase_value:,.2f}"
+            f"   snapshot date: {snapshot}",
             *left_out_lines(left_out),
             f"Warehouse: {warehouse}  (tables: customers, transaction_line_outcomes, ...)",
         ]

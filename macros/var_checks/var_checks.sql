@@ -72,3 +72,16 @@
     {%- endif -%}
     {{ return(text | int) }}
 {% endmacro %}
+
+
+{% macro currency_code() %}
+    {#- Three letters only: the code is pasted into SQL and shown as a label, so nothing else may pass. -#}
+    {%- set text = var('currency') | string | trim | upper -%}
+    {%- if text | length != 3 or not text.isalpha() or not text.isascii() -%}
+        {{ exceptions.raise_compiler_error(
+            bad_input_prefix() ~ "var currency='" ~ var('currency') ~ "' is not a three-letter ISO 4217 currency code "
+            ~ "(e.g. GBP, USD, EUR)."
+        ) }}
+    {%- endif -%}
+    {{ return(text) }}
+{% endmacro %}

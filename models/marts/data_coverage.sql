@@ -1,5 +1,6 @@
--- One row saying which period the marts describe and how the raw log was read, for the run
--- summary, report headers and dashboard captions.
+-- One row saying which period the marts describe, in which currency their money is and how the
+-- raw log was read, for the run summary, report headers and dashboard captions (the one place
+-- readers find var currency).
 {%- set relation = source('retail', 'transactions') -%}
 {%- set present = resolve_retail_layout(relation) -%}
 {%- set kind = retail_layout_kinds(relation, present) -%}
@@ -22,7 +23,8 @@ final as (
         is_snapshot_date_from_var,
         {{ sql_string_literal(retail_layout_grain(present.keys() | list)) }} as raw_layout,
         {{ sql_string_literal(retail_layout_description(present)) }} as raw_columns,
-        {{ sql_string_literal(dates.family) }} as raw_date_format
+        {{ sql_string_literal(dates.family) }} as raw_date_format,
+        {{ sql_string_literal(currency_code()) }} as currency
 
     from snapshot
 

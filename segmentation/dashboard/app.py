@@ -14,6 +14,7 @@ import streamlit as st
 
 from segmentation import publish
 from segmentation.dashboard import data
+from segmentation.money import Currency
 
 TITLE = "Customer segments"
 # How long a loaded publication is reused before the pointer is read again (seconds): a new build's
@@ -50,14 +51,16 @@ def sidebar(customers: pd.DataFrame) -> data.Filters:
     return data.Filters(tuple(countries), tuple(segments))
 
 
-def headline(customers: pd.DataFrame, invoices: pd.DataFrame) -> None:
+def headline(customers: pd.DataFrame, invoices: pd.DataFrame, currency: Currency) -> None:
     figures = data.headline(customers, invoices)
     columns = st.columns(5)
     columns[0].metric("Customers", f"{figures['customers']:,}")
-    columns[1].metric("Customers' purchase value (GBP)", f"{figures['customer_value']:,.0f}")
+    columns[1].metric(f"Customers' purchase value ({currency.code})", f"{figures['customer_value']:,.0f}")
     columns[2].metric("Purchase invoices", f"{figures['invoices']:,}")
-    columns[3].metric("Revenue (GBP; guests too unless a segment is chosen)", f"{figures['revenue']:,.0f}")
-    columns[4].metric("Average order value (GBP)", f"{figures['average_order_value']:,.2f}")
+    columns[3].metric(
+        f"Revenue ({currency.code}; guests too unless a segment is chosen)", f"{figures['revenue']:,.0f}"
+    )
+    columns[4].metric(f"Average order value ({currency.code})", f"{figures['average_order_value']:,.2f}")
 
 
 def segment_section(customers: pd.DataFrame, profiles: pd.DataFrame) -> None:
@@ -89,7 +92,7 @@ def segment_section(customers: pd.DataFrame, profiles: pd.DataFrame) -> None:
     )
 
 
-def rfm_scatter(customers: pd.DataFrame) -> None:
+def rfm_scatter(customers: pd.DataFrame, currency: Currency) -> None:
     st.subheader("Customers in R/F/M space")
     sample = data.scatter_sample(customers)
     if len(sample) < len(customers):
@@ -102,7 +105,7 @@ def rfm_scatter(customers: pd.DataFrame) -> None:
         .mark_circle(opacity=0.6)
         .encode(
             x=alt.X("recency_days:Q", title="Recency (days)"),
-            y=alt.Y("monetary:Q", title="Monetary (GBP, log)", scale=alt.Scale(type="log")),
+            y=alt.Y("monetary:Q", title=f"Monetary ({currency.code}, log)", scale=alt.Scale(type="log")),
             size=alt.Size("frequency:Q", title="Frequency (invoices)"),
             color=segment_colour(),
             tooltip=["customer_id", "segment_name", "recency_days", "frequency", "monetary"],
@@ -121,7 +124,7 @@ def profiles_section(profiles: pd.DataFrame) -> None:
     st.dataframe(profiles[columns], hide_index=True)
 
 
-def monthly_section(invoices: pd.DataFrame) -> None:
+def monthly_section(invoices: pd.DataFrame, currency: Currency) -> None:
     st.subheader("Monthly sales")
     monthly = data.monthly_revenue(invoices)
     chart = (
@@ -129,7 +132,7 @@ def monthly_section(invoices: pd.DataFrame) -> None:
         .mark_line(point=True)
         .encode(
             x=alt.X("sales_month:T", title="Month", axis=alt.Axis(format="%b %Y")),
-            y=alt.Y("revenue:Q", title="Revenue (GBP)"),
+            y=alt.Y("revenue:Q", title=f"Revenue ({currency.code})"),
             tooltip=[alt.Tooltip("sales_month:T", format="%Y-%m"), alt.Tooltip("revenue:Q", format=MONEY)],
         )
         .properties(height=CHART_HEIGHT)
@@ -224,7 +227,8 @@ def lookup_section(current: data.DashboardData) -> None:
         columns[2].metric("Prediction", "none: a full year of history")
     else:
         columns[2].metric(
-            "Predicted next-year value (GBP)", f"{float(card.prediction['predicted_purchase_value']):,.2f}"
+            f"Predicted next-year value ({current.currency.code})",
+            f"{float(card.prediction['predicted_purchase_value']):,.2f}",
         )
     st.dataframe(customer.astype(str).rename("value").to_frame(), key="customer_features")
     if card.prediction is not None:
@@ -245,16 +249,17 @@ def main() -> None:
     st.caption(
         f"Data {pd.Timestamp(coverage['data_start_date']):%Y-%m-%d} to"
         f" {pd.Timestamp(coverage['data_end_date']):%Y-%m-%d}, snapshot"
-        f" {pd.Timestamp(coverage['snapshot_date']):%Y-%m-%d}. Publication {current.version}."
+        f" {pd.Timestamp(coverage['snapshot_date']):%Y-%m-%d}, amounts in {current.currency.code}."
+        f" Publication {current.version}."
     )
     filters = sidebar(current.customers)
     customers = data.filter_customers(current.customers, filters)
     invoices = data.filter_invoices(current, filters)
-    headline(customers, invoices)
+    headline(customers, invoices, current.currency)
     segment_section(customers, current.profiles)
-    rfm_scatter(customers)
+    rfm_scatter(customers, current.currency)
     profiles_section(current.profiles)
-    monthly_section(invoices)
+    monthly_section(invoices, current.currency)
     quarantine_section(current.outcomes)
     models_section(current.model_metrics)
     movement_section(current.history, filters.segments)

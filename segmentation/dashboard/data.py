@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from segmentation import publish
+from segmentation.money import Currency, currency_of
 
 # The environment variable that points the dashboard at another publication (tests, other warehouses).
 PUBLICATION_DIR_ENV = "SEGMENTATION_PUBLICATION_DIR"
@@ -39,6 +40,11 @@ class DashboardData:
     model_metrics: pd.DataFrame
     predictions: pd.DataFrame
     history: pd.DataFrame | None
+
+    @property
+    def currency(self) -> Currency:
+        """The currency of every amount, as the build recorded it (data_coverage)."""
+        return currency_of(self.coverage)
 
 
 @dataclass(frozen=True)

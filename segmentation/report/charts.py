@@ -24,21 +24,25 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
+from segmentation.money import Currency
+
 DEFAULT_MAX_POINTS = 5_000
 DEFAULT_SEED = 0
 PNG_DPI = 120
 
+# The unit of a feature in money: written as the build's currency code in labels.
+MONEY = "money"
 FEATURE_UNITS = {
     "recency_days": "days",
     "frequency": "purchase invoices",
-    "monetary": "GBP",
+    "monetary": MONEY,
     "tenure_days": "days",
-    "average_order_value": "GBP",
+    "average_order_value": MONEY,
     "distinct_products": "products",
     "total_units": "units",
-    "net_value": "GBP",
+    "net_value": MONEY,
     "cancellation_count": "cancellation invoices",
-    "cancellation_value": "GBP",
+    "cancellation_value": MONEY,
     "recent_window_frequency": "purchase invoices",
 }
 LOWER_IS_BETTER = re.compile(r"mae|mse|rmse|mape|error|loss|brier|deviance", re.IGNORECASE)
@@ -70,18 +74,6 @@ def fmt_int(value: float) -> str:
     return f"{round(float(value)):,}"
 
 
-def fmt_money(value: float) -> str:
-    """Pounds, compact: £1,234, £123k, £1.23m (minus sign in front)."""
-    value = float(value)
-    sign = "-" if value < 0 else ""
-    value = abs(value)
-    if value >= 1e6:
-        return f"{sign}£{value / 1e6:.2f}m"
-    if value >= 1e4:
-        return f"{sign}£{value / 1e3:,.0f}k"
-    return f"{sign}£{value:,.0f}"
-
-
 def fmt_pct(share: float) -> str:
     """A share 0..1 as a percentage with sensible precision."""
     pct = float(share) * 100
@@ -106,16 +98,16 @@ def feature_unit(feature: str) -> str:
     return FEATURE_UNITS.get(feature, "value")
 
 
-def feature_label(feature: str) -> str:
+def feature_label(feature: str, currency: Currency) -> str:
     unit = feature_unit(feature)
     name = feature.removesuffix("_days") if unit == "days" else feature
-    return f"{name.replace('_', ' ')} ({unit})"
+    return f"{name.replace('_', ' ')} ({currency.code if unit == MONEY else unit})"
 
 
-def fmt_feature_value(value: float, feature: str) -> str:
+def fmt_feature_value(value: float, feature: str, currency: Currency) -> str:
     unit = feature_unit(feature)
-    if unit == "GBP":
-        return fmt_money(value)
+    if unit == MONEY:
+        return currency.amount(value)
     if unit == "days":
         return f"{value:,.0f} days"
     return f"{value:,.1f}" if abs(value) < 100 else f"{value:,.0f}"
@@ -129,19 +121,8 @@ def segment_color(segment_id: object) -> tuple[float, float, float]:
     return SEGMENT_COLORS[(int(segment_id) - 1) % len(SEGMENT_COLORS)]
 
 
-def fmt_money_tick(value: float) -> str:
-    """Pounds for axis ticks: £2m, £2.5m, £800k, £8,000."""
-    sign = "-" if value < 0 else ""
-    value = abs(value)
-    if value >= 1e6:
-        return f"{sign}£{value / 1e6:g}m"
-    if value >= 1e4:
-        return f"{sign}£{value / 1e3:g}k"
-    return f"{sign}£{value:,.0f}"
-
-
-def _money_formatter() -> FuncFormatter:
-    return FuncFormatter(lambda value, _pos: fmt_money_tick(value))
+def _money_formatter(currency: Currency) -> FuncFormatter:
+    return FuncFormatter(lambda value, _pos: currency.tick(value))
 
 
 def _plain_formatter() -> FuncFormatter:
@@ -220,13 +201,13 @@ def segment_sizes_chart(profiles: pd.DataFrame) -> Figure:
     return fig
 
 
-def segment_sizes_sentence(profiles: pd.DataFrame) -> str:
+def segment_sizes_sentence(profiles: pd.DataFrame, currency: Currency) -> str:
     rows = profile_rows(profiles)
     top = rows.loc[rows["revenue_share"].astype(float).idxmax()]
     sentence = (
         f"Segment {int(top.segment_id)} '{top.segment_name}' holds {fmt_pct(top.customer_share)} of "
         f"customers ({fmt_int(top.customer_count)}) and {fmt_pct(top.revenue_share)} of revenue "
-        f"({fmt_money(top.segment_monetary)})"
+        f"({currency.amount(top.segment_monetary)})"
     )
     largest = rows.loc[rows["customer_share"].astype(float).idxmax()]
     if int(largest.segment_id) != int(top.segment_id):
@@ -272,6 +253,7 @@ def _set_feature_scale(ax: object, axis: str, values: pd.Series) -> str:
 def customer_space_chart(
     customers: pd.DataFrame,
     features: Sequence[str],
+    currency: Currency,
     centroids: pd.DataFrame | None = None,
     max_points: int = DEFAULT_MAX_POINTS,
     seed: int = DEFAULT_SEED,
@@ -318,13 +300,13 @@ def customer_space_chart(
                     rasterized=True,
                 )
             x_scale = _set_feature_scale(ax, "x", x_values)
-            ax.set_xlabel(f"{feature_label(x_feature)}, {x_scale}")
+            ax.set_xlabel(f"{feature_label(x_feature, currency)}, {x_scale}")
             if y_feature is None:
                 ax.set_ylabel("KMeans segment (id, jittered)")
                 ax.set_title(f"{x_feature} by segment")
             else:
                 y_scale = _set_feature_scale(ax, "y", y_values)
-                ax.set_ylabel(f"{feature_label(y_feature)}, {y_scale}")
+                ax.set_ylabel(f"{feature_label(y_feature, currency)}, {y_scale}")
                 ax.set_title(f"{y_feature} vs {x_feature}")
                 if centroids is not None and len(centroids):
                     wide = centroids.pivot_table(
@@ -397,7 +379,7 @@ def _centroid_grid(centroids: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame,
     return scaled, means, features, labels
 
 
-def segment_profile_chart(centroids: pd.DataFrame) -> Figure:
+def segment_profile_chart(centroids: pd.DataFrame, currency: Currency) -> Figure:
     """Heatmap of the scaled centroids (standard deviations from the average customer), annotated."""
     scaled, means, features, labels = _centroid_grid(centroids)
     transforms = centroids.drop_duplicates("feature").set_index("feature")["transform"]
@@ -412,7 +394,7 @@ def segment_profile_chart(centroids: pd.DataFrame) -> Figure:
             mean = means.iloc[row, col]
             text = f"{value:+.2f} SD"
             if pd.notna(mean):
-                text += f"\nmean {fmt_feature_value(float(mean), features[col])}"
+                text += f"\nmean {fmt_feature_value(float(mean), features[col], currency)}"
             ax.text(
                 col,
                 row,
@@ -709,7 +691,10 @@ def _partial_months(
 
 
 def monthly_sales_chart(
-    monthly: pd.DataFrame, data_start: object | None = None, data_end: object | None = None
+    monthly: pd.DataFrame,
+    currency: Currency,
+    data_start: object | None = None,
+    data_end: object | None = None,
 ) -> Figure:
     """Three panels over months: purchase value (guests stacked), cancelled value, guest line share."""
     data = _monthly_grid(monthly)
@@ -726,13 +711,13 @@ def monthly_sales_chart(
         ax_value.bar(
             positions, guest_value, bottom=identified, color="#9ecae1", label="guests (no customer id)"
         )
-        ax_value.set_ylabel("purchase value (GBP)")
-        ax_value.yaxis.set_major_formatter(_money_formatter())
+        ax_value.set_ylabel(f"purchase value ({currency.code})")
+        ax_value.yaxis.set_major_formatter(_money_formatter(currency))
         ax_value.set_title("Purchase value per month")
         ax_value.legend(loc="upper left")
         ax_cancel.bar(positions, data["cancelled_value"].astype(float), color=ACCENT, alpha=0.8)
-        ax_cancel.set_ylabel("cancelled value (GBP)")
-        ax_cancel.yaxis.set_major_formatter(_money_formatter())
+        ax_cancel.set_ylabel(f"cancelled value ({currency.code})")
+        ax_cancel.yaxis.set_major_formatter(_money_formatter(currency))
         ax_cancel.set_title("Cancelled value per month")
         guest_share = data["guest_line_share"].astype(float) * 100
         ax_guest.plot(positions, guest_share, marker="o", markersize=4, color="#6baed6")
@@ -782,19 +767,22 @@ def _overall_guest_line_share(monthly: pd.DataFrame) -> float | None:
 
 
 def monthly_sales_sentence(
-    monthly: pd.DataFrame, data_start: object | None = None, data_end: object | None = None
+    monthly: pd.DataFrame,
+    currency: Currency,
+    data_start: object | None = None,
+    data_end: object | None = None,
 ) -> str:
     data = _monthly_grid(monthly)
     purchase = data["purchase_value"].astype(float)
     cancelled = data["cancelled_value"].astype(float)
     peak = purchase.idxmax()
     total = purchase.sum()
-    parts = [f"Purchase value peaks in {fmt_month(peak.to_timestamp())} ({fmt_money(purchase.max())})"]
+    parts = [f"Purchase value peaks in {fmt_month(peak.to_timestamp())} ({currency.amount(purchase.max())})"]
     if total:
         worst = cancelled.idxmax()
         parts.append(
             f"cancellations come to {fmt_pct(cancelled.sum() / total)} of purchase value, the most in "
-            f"{fmt_month(worst.to_timestamp())} ({fmt_money(cancelled.max())})"
+            f"{fmt_month(worst.to_timestamp())} ({currency.amount(cancelled.max())})"
         )
     overall = _overall_guest_line_share(monthly)
     if overall is not None and total:
@@ -811,7 +799,7 @@ def monthly_sales_sentence(
     return sentence
 
 
-def top_countries_chart(countries: pd.DataFrame, top_n: int = 10) -> Figure:
+def top_countries_chart(countries: pd.DataFrame, currency: Currency, top_n: int = 10) -> Figure:
     """Horizontal bars of purchase value for the top countries, with value share and customers."""
     top = countries.sort_values("purchase_value", ascending=False).head(top_n).reset_index(drop=True)
     with _style():
@@ -822,7 +810,8 @@ def top_countries_chart(countries: pd.DataFrame, top_n: int = 10) -> Figure:
         ax.bar_label(
             bars,
             labels=[
-                f"{fmt_money(r.purchase_value)} · {fmt_pct(r.value_share)} · {fmt_int(r.customers)} customers"
+                f"{currency.amount(r.purchase_value)} · {fmt_pct(r.value_share)} · "
+                f"{fmt_int(r.customers)} customers"
                 for r in top.itertuples()
             ],
             padding=4,
@@ -831,8 +820,8 @@ def top_countries_chart(countries: pd.DataFrame, top_n: int = 10) -> Figure:
         ax.set_yticks(np.arange(len(top)), top["country"].astype(str).tolist())
         ax.invert_yaxis()
         ax.set_xlim(0, float(values.max()) * 1.55 if len(values) else 1)
-        ax.xaxis.set_major_formatter(_money_formatter())
-        ax.set_xlabel("purchase value (GBP, guests included)")
+        ax.xaxis.set_major_formatter(_money_formatter(currency))
+        ax.set_xlabel(f"purchase value ({currency.code}, guests included)")
         ax.set_ylabel("country")
         ax.grid(axis="y", visible=False)
         fig.suptitle(f"Top {len(top)} countries by purchase value")
@@ -871,7 +860,7 @@ def _quarantine_grid(outcomes: pd.DataFrame) -> pd.DataFrame:
     return grid.sort_values("lines", ascending=False)
 
 
-def quarantine_chart(outcomes: pd.DataFrame) -> Figure:
+def quarantine_chart(outcomes: pd.DataFrame, currency: Currency) -> Figure:
     """Quarantined raw lines by exclusion reason, identified customers and guests stacked."""
     grid = _quarantine_grid(outcomes)
     with _style():
@@ -891,7 +880,7 @@ def quarantine_chart(outcomes: pd.DataFrame) -> Figure:
             )
             ax.bar_label(
                 guest,
-                labels=[f"{fmt_int(r.lines)} lines · {fmt_money(r.value)}" for r in grid.itertuples()],
+                labels=[f"{fmt_int(r.lines)} lines · {currency.amount(r.value)}" for r in grid.itertuples()],
                 padding=4,
                 fontsize=9,
             )
@@ -900,14 +889,14 @@ def quarantine_chart(outcomes: pd.DataFrame) -> Figure:
             ax.set_xlim(0, float(grid["lines"].max()) * 1.4)
             ax.xaxis.set_major_formatter(_plain_formatter())
             fig.legend(loc="outside lower center", ncols=2)
-        ax.set_xlabel("quarantined raw lines (count; label: lines · value in GBP)")
+        ax.set_xlabel(f"quarantined raw lines (count; label: lines · value in {currency.code})")
         ax.set_ylabel("exclusion reason (first rule that matched)")
         ax.grid(axis="y", visible=False)
         fig.suptitle("Quarantined lines by reason")
     return fig
 
 
-def quarantine_sentence(outcomes: pd.DataFrame) -> str:
+def quarantine_sentence(outcomes: pd.DataFrame, currency: Currency) -> str:
     total = int(outcomes["line_count"].sum())
     grid = _quarantine_grid(outcomes)
     by_status = outcomes.groupby("line_status")["line_count"].sum()
@@ -920,7 +909,8 @@ def quarantine_sentence(outcomes: pd.DataFrame) -> str:
     top, quarantined = grid.iloc[0], grid["lines"].sum()
     return (
         f"{fmt_int(quarantined)} of {fmt_int(total)} raw lines ({fmt_pct(quarantined / total)}) were "
-        f"quarantined, most for {grid.index[0]} ({fmt_int(top['lines'])} lines, {fmt_money(top['value'])}); "
+        f"quarantined, most for {grid.index[0]} "
+        f"({fmt_int(top['lines'])} lines, {currency.amount(top['value'])}); "
         f"{kept}."
     )
 

@@ -8,6 +8,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from segmentation.money import Currency, currency_of
+
 # The marts the report needs: only public SQL marts with enforced contracts (the `segment_report`
 # exposure lists the same), so a model refactor cannot silently change what the report reads.
 REQUIRED_TABLES: dict[str, tuple[str, ...]] = {
@@ -53,6 +55,11 @@ class Marts:
     tables: dict[str, str] = field(default_factory=dict)
     # segment_migrations (segments over time); None when the history is not built.
     migrations: pd.DataFrame | None = None
+
+    @property
+    def currency(self) -> Currency:
+        """The currency of every amount, as the build recorded it (data_coverage)."""
+        return currency_of(self.snapshot)
 
 
 def _quote(identifier: str) -> str:

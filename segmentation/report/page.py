@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 from matplotlib.figure import Figure
 
+from segmentation.money import Currency
 from segmentation.report.charts import (
     DEFAULT_MAX_POINTS,
     DEFAULT_SEED,
@@ -29,7 +30,6 @@ from segmentation.report.charts import (
     figure_png,
     fmt_date,
     fmt_int,
-    fmt_money,
     fmt_pct,
     k_selection_chart,
     k_selection_sentence,
@@ -116,23 +116,26 @@ def _snapshot_value(marts: Marts, column: str) -> object | None:
 def make_charts(marts: Marts, max_points: int = DEFAULT_MAX_POINTS, seed: int = DEFAULT_SEED) -> list[Chart]:
     """Every chart the marts allow, in report order."""
     start, end = _snapshot_value(marts, "data_start_date"), _snapshot_value(marts, "data_end_date")
+    currency = marts.currency
     specs: list[tuple[str, str, Callable[[], Figure], Callable[[], str]]] = [
         (
             "segments",
             "segment_sizes",
             lambda: segment_sizes_chart(marts.profiles),
-            lambda: segment_sizes_sentence(marts.profiles),
+            lambda: segment_sizes_sentence(marts.profiles, currency),
         ),
         (
             "segments",
             "customer_space",
-            lambda: customer_space_chart(marts.customers, marts.features, marts.centroids, max_points, seed),
+            lambda: customer_space_chart(
+                marts.customers, marts.features, currency, marts.centroids, max_points, seed
+            ),
             lambda: customer_space_sentence(marts.customers, marts.features, max_points, seed),
         ),
         (
             "segments",
             "segment_profiles",
-            lambda: segment_profile_chart(marts.centroids),
+            lambda: segment_profile_chart(marts.centroids, currency),
             lambda: segment_profile_sentence(marts.centroids),
         ),
         (
@@ -150,20 +153,20 @@ def make_charts(marts: Marts, max_points: int = DEFAULT_MAX_POINTS, seed: int = 
         (
             "story",
             "monthly_sales",
-            lambda: monthly_sales_chart(marts.monthly, start, end),
-            lambda: monthly_sales_sentence(marts.monthly, start, end),
+            lambda: monthly_sales_chart(marts.monthly, currency, start, end),
+            lambda: monthly_sales_sentence(marts.monthly, currency, start, end),
         ),
         (
             "story",
             "top_countries",
-            lambda: top_countries_chart(marts.countries),
+            lambda: top_countries_chart(marts.countries, currency),
             lambda: top_countries_sentence(marts.countries),
         ),
         (
             "quality",
             "quarantine",
-            lambda: quarantine_chart(marts.outcomes),
-            lambda: quarantine_sentence(marts.outcomes),
+            lambda: quarantine_chart(marts.outcomes, currency),
+            lambda: quarantine_sentence(marts.outcomes, currency),
         ),
     ]
     if marts.prediction_metrics is not None and len(marts.prediction_metrics):
@@ -210,7 +213,7 @@ def headline_figures(marts: Marts) -> list[tuple[str, str]]:
             f"{fmt_int(purchase_lines)} ({fmt_pct(purchase_lines / raw_lines if raw_lines else 0)})",
         ),
         ("quarantined lines", f"{fmt_int(excluded)} ({fmt_pct(excluded / raw_lines if raw_lines else 0)})"),
-        ("purchase value (incl. guests)", fmt_money(float(purchase["line_value"].sum()))),
+        ("purchase value (incl. guests)", marts.currency.amount(float(purchase["line_value"].sum()))),
         ("customers segmented", fmt_int(customers)),
         ("guest purchase lines", fmt_pct(guest_lines / purchase_lines if purchase_lines else 0)),
         ("segments (chosen k)", str(chosen) if chosen is not None else "-"),
@@ -224,22 +227,28 @@ def headline_figures(marts: Marts) -> list[tuple[str, str]]:
     return figures
 
 
-PROFILE_COLUMNS = [
-    ("segment_id", "segment", lambda v: str(int(v))),
-    ("segment_name", "name", str),
-    ("customer_count", "customers", fmt_int),
-    ("customer_share", "share of customers", fmt_pct),
-    ("revenue_share", "share of revenue", fmt_pct),
-    ("median_recency_days", "median recency (days)", lambda v: f"{v:,.0f}"),
-    ("median_frequency", "median frequency (invoices)", lambda v: f"{v:,.0f}"),
-    ("median_monetary", "median monetary (GBP)", lambda v: f"£{v:,.0f}"),
-    ("mean_average_order_value", "mean order value (GBP)", lambda v: f"£{v:,.0f}"),
-    ("recommended_action", "recommended action", str),
-]
+def profile_columns(currency: Currency) -> list[tuple[str, str, Callable[[object], str]]]:
+    """The profile table's columns: (mart column, heading, how a value is written)."""
+
+    def money(value: object) -> str:
+        return f"{currency.symbol}{float(value):,.0f}"
+
+    return [
+        ("segment_id", "segment", lambda v: str(int(v))),
+        ("segment_name", "name", str),
+        ("customer_count", "customers", fmt_int),
+        ("customer_share", "share of customers", fmt_pct),
+        ("revenue_share", "share of revenue", fmt_pct),
+        ("median_recency_days", "median recency (days)", lambda v: f"{v:,.0f}"),
+        ("median_frequency", "median frequency (invoices)", lambda v: f"{v:,.0f}"),
+        ("median_monetary", f"median monetary ({currency.code})", money),
+        ("mean_average_order_value", f"mean order value ({currency.code})", money),
+        ("recommended_action", "recommended action", str),
+    ]
 
 
-def profile_table_html(profiles: pd.DataFrame) -> str:
-    columns = [spec for spec in PROFILE_COLUMNS if spec[0] in profiles]
+def profile_table_html(profiles: pd.DataFrame, currency: Currency) -> str:
+    columns = [spec for spec in profile_columns(currency) if spec[0] in profiles]
     header = "".join(f"<th>{html.escape(label)}</th>" for _c, label, _f in columns)
     body = []
     for _index, row in profile_rows(profiles).iterrows():
@@ -321,7 +330,7 @@ def render_html(
             )
             if chart.slug.endswith("segment_sizes"):
                 parts.append("<h3>Segment profiles and recommended actions</h3>")
-                parts.append(profile_table_html(marts.profiles))
+                parts.append(profile_table_html(marts.profiles, marts.currency))
         parts.extend(f'<p class="note">{esc(note)}</p>' for note in section_notes)
         parts.append("</section>")
     other_notes = [n for n in notes if n not in notes_by_section["prediction"]]

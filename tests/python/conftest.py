@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -29,6 +30,20 @@ def dbt_invocation(
     So runs on different warehouses never share them.
     """
     return dbt_runner.dbt_invocation(command, landed_path, warehouse, dbt_vars, project_dir, warehouse.parent)
+
+
+# What a copy of the project needs for dbt to build it (tests that alter a copy, never the project).
+PROJECT_FOLDERS = ("models", "macros", "seeds", "snapshots", "tests/dbt", "analyses")
+PROJECT_FILES = ("dbt_project.yml", "profiles.yml")
+
+
+def copy_project(destination: Path) -> Path:
+    """A copy of the dbt project at `destination`, for a test to alter."""
+    for folder in PROJECT_FOLDERS:
+        shutil.copytree(PROJECT_DIR / folder, destination / folder)
+    for name in PROJECT_FILES:
+        shutil.copy(PROJECT_DIR / name, destination / name)
+    return destination
 
 
 def land_beside(raw_path: Path, warehouse: Path) -> Path:

@@ -253,6 +253,7 @@ def test_app_runs_and_its_headline_numbers_are_the_marts(app: AppTest, built: Bu
     ).iloc[0]
     shown = metric_values(app)
     assert shown["Customers"] == f"{int(totals['customers']):,}"
+    # No currency var: the UCI files' pounds.
     assert shown["Customers' purchase value (GBP)"] == f"{totals['value']:,.0f}"
     assert shown["Purchase invoices"] == f"{int(totals['invoices']):,}"
     assert built.first.version in app.caption[0].value
@@ -260,6 +261,36 @@ def test_app_runs_and_its_headline_numbers_are_the_marts(app: AppTest, built: Bu
         "Segment sizes, value shares and actions",
         "Customers in R/F/M space",
     ]
+
+
+def shown_text(app: AppTest) -> str:
+    """The page's words a reader sees: metric labels, captions, subheaders and every chart's spec."""
+    charts = [element.proto.spec for element in app.get("vega_lite_chart")]
+    assert charts, "the page draws no chart"
+    parts = [metric.label for metric in app.metric] + [caption.value for caption in app.caption]
+    return "\n".join([*parts, *(subheader.value for subheader in app.subheader), *charts])
+
+
+def test_a_dollar_build_is_labelled_in_dollars(built: Built, tmp_path: Path) -> None:
+    """The same publication with the currency a `--vars '{currency: USD}'` build records in it."""
+    dollars = shutil.copytree(built.publication_dir, tmp_path / "published")
+    with duckdb.connect(str(publish.current_path(dollars))) as con:
+        con.execute("update data_coverage set currency = 'USD'")
+    previous = os.environ.get(data.PUBLICATION_DIR_ENV)
+    os.environ[data.PUBLICATION_DIR_ENV] = str(dollars)
+    try:
+        app = AppTest.from_file(str(APP), default_timeout=APP_TIMEOUT_SECONDS).run()
+        app.text_input(key="customer_id").input(str(sql(built, PREDICTED_CUSTOMER).iloc[0, 0])).run()
+    finally:
+        if previous is None:
+            os.environ.pop(data.PUBLICATION_DIR_ENV, None)
+        else:
+            os.environ[data.PUBLICATION_DIR_ENV] = previous
+    assert not app.exception
+    text = shown_text(app)
+    assert "(USD" in text and "amounts in USD" in text
+    assert "Predicted next-year value (USD)" in text
+    assert "GBP" not in text and "£" not in text
 
 
 def test_app_filters_by_segment_and_country(app: AppTest, built: Built) -> None:
@@ -289,6 +320,13 @@ def test_model_comparison_follows_the_chosen_target_and_metric(app: AppTest, bui
     app.selectbox(key="model_metric").set_value(metric).run()
     assert not app.exception
     assert app.selectbox(key="model_metric").value == metric
+
+
+# A customer with a next-year prediction, so that the lookup shows a predicted value.
+PREDICTED_CUSTOMER = (
+    "select customer_id from customer_predictions inner join customers_segmented using (customer_id)"
+    " order by customer_id limit 1"
+)
 
 
 def test_customer_lookup_shows_features_segments_and_prediction(app: AppTest, built: Built) -> None:

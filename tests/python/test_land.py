@@ -52,6 +52,30 @@ def test_latin1_pound_sign_late_in_a_gzipped_file_is_found_and_decoded(tmp_path:
     assert landed_frame(landed.path)["Description"].iloc[-1] == "Gift Voucher £20.00"
 
 
+@pytest.mark.parametrize(
+    ("name", "text_bytes"),
+    [
+        # A Windows export: cp1252's curly apostrophe and euro sign are the bytes 0x92 and 0x80.
+        ("cp1252", "Baker’s €5 tin".encode("cp1252")),
+        # UTF-8 and Latin-1 text in one file, as when two exports are joined ('ß' in UTF-8 is C3 9F).
+        ("joined", "STRAßE ".encode() + "£20".encode("latin-1")),
+    ],
+)
+def test_bytes_latin1_maps_to_control_characters_are_landed_not_refused(
+    tmp_path: Path, name: str, text_bytes: bytes
+) -> None:
+    """DuckDB's own Latin-1 decoder refuses the bytes 0x80-0x9F; every byte is Latin-1 all the same."""
+    path = tmp_path / f"{name}.csv"
+    path.write_bytes(
+        HEADER.encode() + b"536365,85123A," + text_bytes + b",6,2010-12-01 08:26:00,2.55,17850,UK\n"
+    )
+    landed = land(path, tmp_path / "out.parquet")
+    assert (landed.encoding, landed.line_count) == ("latin-1", 1)
+    expected = path.read_bytes().decode("latin-1").splitlines()[1].split(",")[2]
+    assert landed_frame(landed.path)["Description"].iloc[0] == expected
+    assert sorted(tmp_path.iterdir()) == sorted([path, landed.path]), "the UTF-8 copy is removed"
+
+
 def test_a_latin1_file_declared_utf8_is_refused_naming_the_line(tmp_path: Path) -> None:
     path = tmp_path / "declared.csv"
     path.write_bytes(

@@ -127,8 +127,8 @@ def test_orders_grain_and_a_warehouse_table(tmp_path: Path, purchases: pd.DataFr
     # A warehouse table of the analytics engineer's own: typed columns, their names, no row number.
     table_warehouse = tmp_path / "table" / "warehouse.duckdb"
     table_warehouse.parent.mkdir()
-    sales = purchases.assign(total=purchases["total"].map(str))
     with duckdb.connect(str(table_warehouse)) as con:
+        con.register("sales", purchases.assign(total=purchases["total"].map(str)))
         con.execute("create schema shop")
         con.execute(
             'create table shop.sales as select customer as buyer, "at" as sold_at, 1 as units,'

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import functools
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 import pytest
 
-from segmentation import pipeline, synthetic
-from tests.python.conftest import PROJECT_DIR, run_dbt
+from segmentation import dbt_runner, pipeline, synthetic
+from segmentation.money import Currency
+from tests.python.conftest import PROJECT_DIR, copy_project, run_dbt
 
 pytestmark = pytest.mark.integration
 
@@ -29,12 +35,21 @@ def test_main_job_builds_and_prints_a_reconciled_summary(
 
     reports = tmp_path / "reports"
     args = ["--input", str(raw), "--warehouse", str(warehouse), "--report-dir", str(reports)]
-    # A var reaches dbt from the command line: a fixed k the default rule would not choose by itself.
-    assert pipeline.main([*args, "--vars", "{segmentation: {fixed_k: 7}}"]) == 0
+    # Vars reach dbt from the command line: a fixed k the default rule would not choose by itself,
+    # and a dollar log's currency, which must replace the default pounds in the summary and report.
+    assert pipeline.main([*args, "--vars", "{segmentation: {fixed_k: 7}, currency: USD}"]) == 0
 
     out = capsys.readouterr().out
-    assert (reports / "segment_report.html").stat().st_size > 0
+    page = (reports / "segment_report.html").read_text(encoding="utf-8")
     assert f"Report: {reports / 'segment_report.html'}" in out
+    summary = out[out.index("Raw lines read:") :]
+    # The embedded PNGs are base64, whose letters may spell any code by chance.
+    page = re.sub(r"data:image/png;base64,[^\"]+", "", page)
+    dollars, pounds = Currency("USD"), Currency("GBP")
+    assert "value (USD)" in summary and "purchase value: USD " in summary
+    assert dollars.symbol in page
+    for text in (summary, page):
+        assert pounds.code not in text and pounds.symbol not in text
     assert f"Raw lines read: {len(small_log):,}" in out
     with duckdb.connect(str(warehouse), read_only=True) as con:
         customers = con.execute("select count(*) from customers").fetchone()[0]
@@ -113,7 +128,10 @@ def test_workbook_in_the_online_retail_layout_builds(
     warehouse = tmp_path / "warehouse.duckdb"
     args = ["--input", str(workbook), "--warehouse", str(warehouse), "--report-dir", str(tmp_path / "r")]
     assert pipeline.main(args) == 0
-    assert f"Raw lines read: {len(small_log):,}" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert f"Raw lines read: {len(small_log):,}" in out
+    # No currency var: the UCI files' pounds.
+    assert "value (GBP)" in out and "purchase value: GBP " in out
 
 
 def test_missing_input_fails_with_the_path(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -128,8 +146,9 @@ def test_unknown_layout_names_the_missing_columns(tmp_path: Path, small_log: pd.
     result = run_dbt(["build"], raw, tmp_path / "w.duckdb")
     assert result.returncode != 0
     # without a quantity the unit price is no amount: what is required, missing and found is named
-    assert "Required: customer_id, invoiced_at, and a money amount: line_total, or quantity and unit_price" in (
-        result.output
+    assert (
+        "Required: customer_id, invoiced_at, and a money amount: line_total, or quantity and unit_price"
+        in (result.output)
     )
     assert "Missing: a money amount" in result.output
     assert "quantity (Quantity)" in result.output
@@ -157,3 +176,105 @@ def test_vars_that_are_not_a_mapping_stop_the_main_job_before_dbt(
     assert pipeline.main(args) == pipeline.EXIT_INPUT_ERROR
     assert message in capsys.readouterr().err
     assert not (tmp_path / "w.duckdb").exists()
+
+
+# --------------------------------------------------------------------------------------------------
+# Exit codes (README, "When things go wrong"): 2 bad input, 3 locked warehouse, 1 failed build
+
+
+def pipeline_args(raw: Path, root: Path, *extra: str) -> list[str]:
+    return [
+        "--input",
+        str(raw),
+        "--warehouse",
+        str(root / "warehouse.duckdb"),
+        "--report-dir",
+        str(root / "reports"),
+        "--publication-dir",
+        str(root / "published"),
+        *extra,
+    ]
+
+
+def test_a_var_dbt_refuses_while_parsing_exits_2_naming_it(
+    tmp_path: Path, small_log: pd.DataFrame, capsys: pytest.CaptureFixture[str]
+) -> None:
+    raw = synthetic.write_transactions(small_log, tmp_path / "log.parquet")
+    args = pipeline_args(raw, tmp_path, "--vars", "{currency: US$}")
+    assert pipeline.main(args) == pipeline.EXIT_INPUT_ERROR
+    err = capsys.readouterr().err
+    assert f"error: dbt stopped on the input: {pipeline.BAD_INPUT_MARKER}var currency='US$'" in err
+    assert not (tmp_path / "published").exists()
+
+
+@pytest.fixture
+def held_warehouse(tmp_path: Path) -> Iterator[Path]:
+    """A warehouse file another process holds open for writing, as a notebook or a build would."""
+    warehouse = tmp_path / "warehouse.duckdb"
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys; con = duckdb.connect(sys.argv[1]); print('held', flush=True)"
+            "; sys.stdin.read()",
+            str(warehouse),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+    yield warehouse
+    holder.communicate(input="")
+
+
+def test_a_locked_warehouse_exits_3_before_dbt_starts(
+    tmp_path: Path, small_log: pd.DataFrame, held_warehouse: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    raw = synthetic.write_transactions(small_log, tmp_path / "log.parquet")
+    assert pipeline.main(pipeline_args(raw, tmp_path)) == pipeline.EXIT_WAREHOUSE_LOCKED
+    captured = capsys.readouterr()
+    assert f"error: the warehouse {held_warehouse} is in use by another process" in captured.err
+    assert "dbt build" not in captured.out, "dbt must not be started"
+
+
+def test_a_warehouse_locked_after_the_check_exits_3_from_dbts_message(
+    tmp_path: Path,
+    small_log: pd.DataFrame,
+    held_warehouse: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Another build takes the file between the main job's check and dbt opening it."""
+    raw = synthetic.write_transactions(small_log, tmp_path / "log.parquet")
+    monkeypatch.setattr(pipeline, "warehouse_lock_conflict", lambda _warehouse: None)
+    assert pipeline.main(pipeline_args(raw, tmp_path)) == pipeline.EXIT_WAREHOUSE_LOCKED
+    err = capsys.readouterr().err
+    assert f"error: the warehouse {held_warehouse} is in use by another process" in err
+    assert pipeline.LOCK_ERROR_MARKER in err
+
+
+def test_a_failed_build_exits_1_and_publishes_nothing(
+    tmp_path: Path,
+    small_log: pd.DataFrame,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A copy of the project with a data test that fails on any line: not the input's fault."""
+    project = copy_project(tmp_path / "project")
+    # On the first model, so that dbt skips everything downstream and stops within seconds.
+    (project / "tests" / "dbt" / "assert_deliberately_failing.sql").write_text(
+        "select source_row_number from {{ ref('stg_retail__transactions') }}\n"
+    )
+    monkeypatch.setattr(
+        pipeline.dbt_runner,
+        "dbt_invocation",
+        functools.partial(dbt_runner.dbt_invocation, project_dir=project),
+    )
+    raw = synthetic.write_transactions(small_log, tmp_path / "log.parquet")
+    assert pipeline.main(pipeline_args(raw, tmp_path)) == 1
+    captured = capsys.readouterr()
+    assert "assert_deliberately_failing" in captured.out
+    assert "error: dbt build failed after" in captured.err
+    assert "Nothing was published" in captured.err
+    assert not (tmp_path / "published").exists()

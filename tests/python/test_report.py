@@ -21,6 +21,7 @@ import pytest
 from matplotlib.figure import Figure
 
 from segmentation import report
+from segmentation.money import Currency
 from segmentation.report import charts
 from segmentation.report.marts import load_marts
 from segmentation.report.page import (
@@ -36,6 +37,8 @@ FEATURES = ("recency_days", "frequency", "monetary")
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 NASTY_NAME = 'Big <b>spenders</b> & "co"'
 NASTY_ACTION = "<script>alert('x')</script> upsell & retain"
+# The UCI files' currency, which the chart tests label by default, and a dollar build's.
+POUNDS, DOLLARS = Currency("GBP"), Currency("USD")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -259,6 +262,7 @@ def create_report_warehouse(
     recommended_action: str | None = None,
     prediction_metrics: pd.DataFrame | None = None,
     skip: tuple[str, ...] = (),
+    currency: Currency = POUNDS,
 ) -> Path:
     """A DuckDB file holding minimal copies of every mart the report reads."""
     profiles = make_profiles(segment_names)
@@ -273,6 +277,7 @@ def create_report_warehouse(
                 "data_end_date": [date(2011, 12, 9)],
                 "snapshot_date": [date(2011, 12, 10)],
                 "is_snapshot_date_from_var": [False],
+                "currency": [currency.code],
             }
         ),
         "segment_profiles": profiles,
@@ -349,16 +354,13 @@ def scatter_points(ax, exclude_marker_size: float = 100) -> int:
 
 
 def test_formatters():
-    assert charts.fmt_money(1234.4) == "£1,234"
-    assert charts.fmt_money(123_456) == "£123k"
-    assert charts.fmt_money(-1_234_567) == "-£1.23m"
     assert charts.fmt_pct(0.456) == "46%"
     assert charts.fmt_pct(0.086) == "8.6%"
     assert charts.fmt_pct(0.0004) == "<0.1%"
-    assert charts.fmt_money_tick(2_000_000) == "£2m"
-    assert charts.feature_label("recency_days") == "recency (days)"
-    assert charts.feature_label("monetary") == "monetary (GBP)"
-    assert charts.feature_label("something_new") == "something new (value)"
+    assert charts.feature_label("recency_days", DOLLARS) == "recency (days)"
+    assert charts.feature_label("monetary", DOLLARS) == "monetary (USD)"
+    assert charts.feature_label("something_new", DOLLARS) == "something new (value)"
+    assert charts.fmt_feature_value(12_345.0, "net_value", DOLLARS) == "$12k"
 
 
 # --------------------------------------------------------------------------------------------------
@@ -393,7 +395,7 @@ def test_chart_text_from_the_data_is_drawn_as_text_not_mathematics():
 
 
 def test_segment_sizes_sentence_is_computed_from_the_data():
-    sentence = charts.segment_sizes_sentence(make_profiles())
+    sentence = charts.segment_sizes_sentence(make_profiles(), POUNDS)
     assert sentence.startswith("Segment 1 'Champions' holds 12% of customers (12) and 48% of revenue")
     assert "segment 3 'Lost', holds 50% of customers and 20% of revenue" in sentence
 
@@ -422,7 +424,7 @@ def test_sample_customers_is_seeded_and_ignores_row_order():
 
 def test_customer_space_chart_plots_every_customer_in_three_panels():
     customers = make_customers(90)
-    fig = charts.customer_space_chart(customers, FEATURES, make_centroids(), max_points=5_000)
+    fig = charts.customer_space_chart(customers, FEATURES, POUNDS, make_centroids(), max_points=5_000)
     assert_titled_and_labelled(fig)
     axes = data_axes(fig)
     assert len(axes) == 3  # recency×frequency, recency×monetary, frequency×monetary
@@ -436,7 +438,7 @@ def test_customer_space_chart_plots_every_customer_in_three_panels():
 
 def test_customer_space_chart_samples_large_sets_and_says_so():
     customers = make_customers(120)
-    fig = charts.customer_space_chart(customers, FEATURES, max_points=50, seed=0)
+    fig = charts.customer_space_chart(customers, FEATURES, POUNDS, max_points=50, seed=0)
     assert all(scatter_points(ax) == 50 for ax in data_axes(fig))
     sentence = charts.customer_space_sentence(customers, FEATURES, max_points=50, seed=0)
     assert "seeded random sample of 50 of 120 customers (seed 0)" in sentence
@@ -446,23 +448,23 @@ def test_customer_space_chart_samples_large_sets_and_says_so():
 def test_customer_space_chart_handles_other_feature_columns():
     customers = make_customers(60, features=("frequency", "tenure_days", "net_value", "monetary"))
     features = ("frequency", "tenure_days", "net_value", "monetary")
-    fig = charts.customer_space_chart(customers, features)
+    fig = charts.customer_space_chart(customers, features, POUNDS)
     axes = data_axes(fig)
     assert len(axes) == 6  # every pair of four features
     tenure_axis = next(ax for ax in axes if ax.get_xlabel().startswith("tenure"))
     assert tenure_axis.get_xscale() == "symlog"  # zero tenure cannot go on a log axis
     assert "symlog" in tenure_axis.get_xlabel()
-    single = charts.customer_space_chart(customers, ("monetary",))
+    single = charts.customer_space_chart(customers, ("monetary",), POUNDS)
     assert len(data_axes(single)) == 1
     assert scatter_points(data_axes(single)[0]) == 60
 
 
 def test_customer_space_chart_ignores_features_the_table_lacks():
     customers = make_customers(30)
-    fig = charts.customer_space_chart(customers, ("recency_days", "frequency", "not_a_column"))
+    fig = charts.customer_space_chart(customers, ("recency_days", "frequency", "not_a_column"), POUNDS)
     assert len(data_axes(fig)) == 1
     with pytest.raises(ValueError, match="at least one feature"):
-        charts.customer_space_chart(customers, ("not_a_column",))
+        charts.customer_space_chart(customers, ("not_a_column",), POUNDS)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -471,7 +473,7 @@ def test_customer_space_chart_ignores_features_the_table_lacks():
 
 def test_segment_profile_chart_is_an_annotated_segment_by_feature_grid():
     centroids = make_centroids()
-    fig = charts.segment_profile_chart(centroids)
+    fig = charts.segment_profile_chart(centroids, POUNDS)
     assert_titled_and_labelled(fig)
     (ax,) = data_axes(fig)
     (image,) = ax.get_images()
@@ -559,7 +561,7 @@ def test_kmeans_vs_rfm_chart_rows_are_shares_of_each_segment():
 
 def test_monthly_sales_chart_has_three_panels_and_fills_gaps():
     monthly = make_monthly(skip_month=True)
-    fig = charts.monthly_sales_chart(monthly, date(2010, 12, 1), date(2011, 12, 9))
+    fig = charts.monthly_sales_chart(monthly, POUNDS, date(2010, 12, 1), date(2011, 12, 9))
     assert_titled_and_labelled(fig, every_xlabel=False)
     value_ax, cancel_ax, guest_ax = data_axes(fig)
     # identified and guest bars for every month, the missing one included (as zero)
@@ -568,7 +570,7 @@ def test_monthly_sales_chart_has_three_panels_and_fills_gaps():
     assert value_ax.containers[0].datavalues[3] == 0
     assert "GBP" in value_ax.get_ylabel() and "%" in guest_ax.get_ylabel()
     assert any("partial month" in text.get_text() for text in value_ax.texts)
-    sentence = charts.monthly_sales_sentence(monthly, date(2010, 12, 1), date(2011, 12, 9))
+    sentence = charts.monthly_sales_sentence(monthly, POUNDS, date(2010, 12, 1), date(2011, 12, 9))
     assert sentence.startswith("Purchase value peaks in Dec 2011")
     assert "guests place 25% of purchase lines and 20% of the value" in sentence
     assert "Dec 2011 (data to 9 Dec 2011)" in sentence
@@ -576,7 +578,7 @@ def test_monthly_sales_chart_has_three_panels_and_fills_gaps():
 
 def test_top_countries_chart_shows_ten_bars():
     countries = make_countries(12)
-    fig = charts.top_countries_chart(countries)
+    fig = charts.top_countries_chart(countries, POUNDS)
     assert_titled_and_labelled(fig)
     (ax,) = data_axes(fig)
     assert len(ax.patches) == 10
@@ -592,7 +594,7 @@ def test_top_countries_chart_shows_ten_bars():
 
 def test_quarantine_chart_stacks_guests_per_reason():
     outcomes = make_outcomes()
-    fig = charts.quarantine_chart(outcomes)
+    fig = charts.quarantine_chart(outcomes, POUNDS)
     assert_titled_and_labelled(fig)
     (ax,) = data_axes(fig)
     assert len(ax.patches) == 2 * 3  # identified and guest bar for each of the three reasons
@@ -601,16 +603,18 @@ def test_quarantine_chart_stacks_guests_per_reason():
         "non_positive_unit_price",
         "bad_debt_adjustment",
     ]
-    sentence = charts.quarantine_sentence(outcomes)
+    sentence = charts.quarantine_sentence(outcomes, POUNDS)
     assert sentence.startswith("282 of 11,582 raw lines (2.4%) were quarantined, most for duplicate_row")
     assert "11,000 are clean purchases and 300 cancellations" in sentence
 
 
 def test_quarantine_chart_without_quarantine():
     outcomes = make_outcomes().query("line_status != 'excluded'")
-    fig = charts.quarantine_chart(outcomes)
+    fig = charts.quarantine_chart(outcomes, POUNDS)
     assert fig.get_suptitle()
-    assert charts.quarantine_sentence(outcomes).startswith("None of the 11,300 raw lines was quarantined")
+    assert charts.quarantine_sentence(outcomes, POUNDS).startswith(
+        "None of the 11,300 raw lines was quarantined"
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -664,6 +668,31 @@ def test_load_marts_names_missing_marts(tmp_path):
         load_marts(path)
     with pytest.raises(report.ReportDataError, match="not found"):
         load_marts(tmp_path / "absent.duckdb")
+
+
+def drawn_text(fig: Figure) -> str:
+    """Every string the figure draws (tick labels included), from its SVG with text kept as text."""
+    buffer = io.BytesIO()
+    with matplotlib.rc_context({"svg.fonttype": "none"}):
+        fig.savefig(buffer, format="svg", metadata={"Date": None})
+    svg = ElementTree.fromstring(buffer.getvalue())
+    return "\n".join("".join(text.itertext()) for text in svg.iter("{http://www.w3.org/2000/svg}text"))
+
+
+@pytest.mark.parametrize(
+    ("currency", "other"), [(DOLLARS, POUNDS), (POUNDS, DOLLARS)], ids=["dollar build", "default pounds"]
+)
+def test_every_money_label_is_in_the_currency_of_the_build(
+    tmp_path: Path, currency: Currency, other: Currency
+) -> None:
+    warehouse = create_report_warehouse(tmp_path / "w.duckdb", currency=currency)
+    drawn = "\n".join(drawn_text(chart.figure) for chart in make_charts(load_marts(warehouse)))
+    page = report.build_report(warehouse, tmp_path / "out").html_path.read_text(encoding="utf-8")
+    # The embedded PNGs are base64, whose letters may spell any code by chance.
+    page = re.sub(r"data:image/png;base64,[^\"]+", "", page)
+    for text in (drawn, page):
+        assert currency.code in text and currency.symbol in text
+        assert other.code not in text and other.symbol not in text
 
 
 def test_build_report_writes_html_and_every_chart(built):

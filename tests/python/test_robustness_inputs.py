@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import csv
 import io
-import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,7 +27,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from segmentation import pipeline
-from tests.python.conftest import PROJECT_DIR, DbtCase, DbtCaseResult, run_dbt_cases
+from tests.python.conftest import DbtCase, DbtCaseResult, copy_project, run_dbt_cases
 
 pytestmark = pytest.mark.integration
 
@@ -362,11 +361,7 @@ def segment_dbt_cases(root: Path) -> list[DbtCase]:
 
 def empty_seed_project(root: Path) -> Path:
     """A copy of the project whose non-product stock code list is empty (its header only)."""
-    project = root / "project_empty_seed"
-    for folder in ["models", "macros", "seeds", "tests/dbt", "analyses"]:
-        shutil.copytree(PROJECT_DIR / folder, project / folder)
-    for name in ["dbt_project.yml", "profiles.yml"]:
-        shutil.copy(PROJECT_DIR / name, project / name)
+    project = copy_project(root / "project_empty_seed")
     seed = project / "seeds" / "non_product_stock_codes.csv"
     seed.write_text(seed.read_text().splitlines()[0] + "\n")
     return project
