@@ -43,7 +43,7 @@ import functools
 import math
 import warnings
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Final, Literal, ParamSpec, TypeVar, get_args
 
@@ -89,6 +89,7 @@ __all__ = [
     "prepare_features",
     "rfm_score",
     "rule_based_segments",
+    "with_present_features",
 ]
 
 # --------------------------------------------------------------------------------------------
@@ -443,11 +444,8 @@ def prepare_features(df: pd.DataFrame, config: SegmentationConfig) -> PreparedFe
     Returns the scaled matrix and the fitted parameters (feature, transform, clip_low,
     clip_high, center, scale) so that scoring can be repeated from stored numbers alone.
     """
-    # A non-frame is refused by _load_feature_frame with a clear message.
-    is_frame = isinstance(df, pd.DataFrame)
-    features = drop_absent_features(df, config.features, "segmentation") if is_frame else config.features
-    transforms = [config.transform] * len(features)
-    ids, raw, matrix = _load_feature_frame(df, features, transforms)
+    transforms = [config.transform] * len(config.features)
+    ids, raw, matrix = _load_feature_frame(df, config.features, transforms)
     params = _fit_params(matrix, config)
     return PreparedFeatures(ids, raw, _apply_params(matrix, params), params)
 
@@ -1037,6 +1035,15 @@ def _planted_types(planted: pd.DataFrame | None, customer_ids: np.ndarray) -> np
     return types.loc[customer_ids].astype(str).to_numpy()
 
 
+def with_present_features(df: pd.DataFrame, config: SegmentationConfig) -> SegmentationConfig:
+    """``config`` with only the features the customers frame has values for (a log without product
+    codes has no distinct-product count): every model of a build then uses the same features."""
+    if not isinstance(df, pd.DataFrame):
+        return config  # refused with a clear message by _load_feature_frame
+    features = drop_absent_features(df, config.features, "segmentation")
+    return config if features == config.features else replace(config, features=features, feature_preset=None)
+
+
 def build_k_diagnostics(
     df: pd.DataFrame, config: SegmentationConfig, planted: pd.DataFrame | None = None
 ) -> pd.DataFrame:
@@ -1044,6 +1051,7 @@ def build_k_diagnostics(
 
     ``planted``: customer_id and customer_type of customers whose type is known (synthetic data).
     """
+    config = with_present_features(df, config)
     prepared = prepare_features(df, config)
     diagnostics = evaluate_k(prepared, config, _planted_types(planted, prepared.customer_ids))
     k, reason = choose_k(diagnostics, config)
@@ -1273,6 +1281,7 @@ def fit_segments(
     if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1:
         raise ValueError(f"k must be a positive integer, got {k!r}")
     k = int(k)
+    config = with_present_features(df, config)
     prepared = prepare_features(df, config)
     x = prepared.matrix
     distinct = _count_distinct_rows(x)
@@ -1382,6 +1391,7 @@ def assign_segments(
     """
     params, names, grid = _table_parts(centroids_table)
     features = list(params["feature"])
+    config = with_present_features(df, config)
     if set(features) != set(config.features):
         raise ValueError(
             f"centroid table features {features} do not match config features "

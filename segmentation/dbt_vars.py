@@ -39,6 +39,7 @@ from typing import Any, Final, Literal, TypeVar, Union, get_args, get_origin, ge
 import numpy as np
 
 __all__ = [
+    "BAD_INPUT_MARKER",
     "FALSE_WORDS",
     "NONE_WORDS",
     "TRUE_WORDS",
@@ -73,6 +74,10 @@ _CHECK: Final = "check"
 
 # How numbers are named in messages: (one, several).
 _NUMBER_NOUNS: Final = {int: ("an integer", "integers"), float: ("a number", "numbers")}
+
+# The words every message about unusable input starts with (as macro bad_input_prefix in dbt): the
+# main job exits 2, not 1, when dbt's output holds them.
+BAD_INPUT_MARKER: Final = "Bad input: "
 
 
 # --------------------------------------------------------------------------------------------
@@ -431,15 +436,16 @@ def settings_from_mapping(
     ``values=None`` (the var is not set) gives the defaults. Unknown keys are rejected, since a
     typo would otherwise be silently ignored. A ``None`` value means "use the default", except
     for optional fields (``X | None``), where it switches the setting off. Errors from parsing
-    or from ``cls``' own checks are prefixed with ``var <var>:``.
+    or from ``cls``' own checks are prefixed with ``var <var>:``; every error starts with
+    BAD_INPUT_MARKER, so the main job exits 2 on a mistyped setting as on any bad input.
     """
     values = {} if values is None else values
     if not isinstance(values, Mapping):
-        raise ValueError(f"{var} settings must be a mapping, got {values!r}")
+        raise ValueError(f"{BAD_INPUT_MARKER}{var} settings must be a mapping, got {values!r}")
     fields = {field.name: (field, hint) for field, hint in _fields(cls)}
     unknown = sorted(str(key) for key in values if key not in fields)
     if unknown:
-        raise ValueError(f"unknown {var} setting(s) {unknown}; allowed: {sorted(fields)}")
+        raise ValueError(f"{BAD_INPUT_MARKER}unknown {var} setting(s) {unknown}; allowed: {sorted(fields)}")
     try:
         kwargs = {}
         for key, raw in values.items():
@@ -448,4 +454,4 @@ def settings_from_mapping(
                 kwargs[key] = _parser(hint, field.metadata)(key, raw)
         return cls(**kwargs)
     except ValueError as error:
-        raise ValueError(f"var {var}: {error}") from None
+        raise ValueError(f"{BAD_INPUT_MARKER}var {var}: {error}") from None

@@ -15,6 +15,7 @@ import duckdb
 import yaml
 
 from segmentation import build_progress, dbt_runner, land, publish, report, synthetic
+from segmentation.dbt_vars import BAD_INPUT_MARKER
 from segmentation.money import currency_of
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -26,10 +27,9 @@ LANDED_PATH = PROJECT_DIR / land.DEFAULT_LANDED_PATH
 
 # DuckDB's words when another process has the warehouse file open (dbt shows them verbatim).
 LOCK_ERROR_MARKER = "Could not set lock on file"
+# A build whose output holds BAD_INPUT_MARKER (how dbt's messages about unusable input begin, macro
+# bad_input_prefix) failed because of the file or the vars, not the project.
 EXIT_INPUT_ERROR = 2
-# How dbt's messages about unusable input begin (macro bad_input_prefix): such a build failed
-# because of the file or the vars, not the project, so it exits with EXIT_INPUT_ERROR.
-BAD_INPUT_MARKER = "Bad input: "
 EXIT_WAREHOUSE_LOCKED = 3
 
 

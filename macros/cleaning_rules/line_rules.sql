@@ -62,9 +62,10 @@
 
 
 {% macro retail_layout_grain(layout=none) -%}
-    {#- Invoice lines carry products; orders an order id but no product; the minimal log neither. -#}
+    {#- Invoice lines carry an invoice number and products; orders an order id; the minimal log
+        neither (it may still name products). -#}
     {%- set columns = layout if layout is not none else retail_layout_columns() -%}
-    {%- if 'stock_code' in columns -%}
+    {%- if 'invoice_no' in columns and 'stock_code' in columns -%}
         {{ return('invoice lines') }}
     {%- elif 'invoice_no' in columns -%}
         {{ return('orders') }}

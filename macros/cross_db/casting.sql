@@ -56,7 +56,10 @@
     {%- set directives = {
         '%Y': 'yyyy', '%m': 'M', '%d': 'd', '%H': 'H', '%M': 'm', '%S': 's', '%y': 'yy', '%%': '%',
     } -%}
-    {%- set ns = namespace(pattern='', position=0) -%}
+    {#- Java reads a one-letter field as "one or more digits", so two fields with no separator
+        (yyyymmdd) need the fixed two-digit form of the first, or it swallows the next. -#}
+    {%- set fixed_width = {'%m': 'MM', '%d': 'dd', '%H': 'HH', '%M': 'mm', '%S': 'ss'} -%}
+    {%- set ns = namespace(pattern='', position=0, after_field=false) -%}
     {%- for _ in range(strftime_format | length) -%}
         {%- if ns.position < strftime_format | length -%}
             {%- set char = strftime_format[ns.position] -%}
@@ -68,15 +71,20 @@
                         ~ ", which has no Spark equivalent here; use " ~ directives.keys() | join(', ') ~ "."
                     ) }}
                 {%- endif -%}
-                {%- set ns.pattern = ns.pattern ~ directives[directive] -%}
+                {%- set next_to_field = ns.after_field or strftime_format[ns.position + 2:ns.position + 3] == '%' -%}
+                {%- set ns.pattern = ns.pattern ~ (fixed_width.get(directive, directives[directive])
+                    if next_to_field else directives[directive]) -%}
+                {%- set ns.after_field = true -%}
                 {%- set ns.position = ns.position + 2 -%}
             {%- elif char.isalpha() or char == "'" -%}
                 {#- Letters are pattern symbols in Java: quote them to keep them literal. -#}
                 {%- set ns.pattern = ns.pattern ~ ("''" if char == "'" else "'" ~ char ~ "'") -%}
                 {%- set ns.position = ns.position + 1 -%}
+                {%- set ns.after_field = false -%}
             {%- else -%}
                 {%- set ns.pattern = ns.pattern ~ char -%}
                 {%- set ns.position = ns.position + 1 -%}
+                {%- set ns.after_field = false -%}
             {%- endif -%}
         {%- endif -%}
     {%- endfor -%}

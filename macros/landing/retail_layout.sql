@@ -64,6 +64,14 @@
         {{ return(placeholder) }}
     {%- endif -%}
     {%- set present = adapter.get_columns_in_relation(relation) | map(attribute='name') | list -%}
+    {%- if not present -%}
+        {{ exceptions.raise_compiler_error(
+            "The raw transactions relation " ~ relation ~ " does not exist (or has no columns). The hook "
+            ~ "land_raw_transactions attaches the landed file as it at the start of dbt build, run and test "
+            ~ "(dbt compile and dbt show run no hook); land a file first (`python -m segmentation.land FILE`), "
+            ~ "or, for a warehouse table, set the vars raw_landed_path: '', raw_source_schema and raw_source_table."
+        ) }}
+    {%- endif -%}
     {%- set present_lower = present | map('lower') | list -%}
     {%- set resolved = {} -%}
     {%- for canonical, names in aliases.items() -%}
@@ -123,6 +131,21 @@
     {%- endif -%}
     {%- set relation = source('retail', 'transactions') -%}
     {{ return(resolve_retail_layout(relation).keys() | list if execute else retail_full_layout()) }}
+{% endmacro %}
+
+
+{% macro retail_source_reading() %}
+    {#- How the raw log is read: its relation, the layout found, each column's landed kind and the
+        date format; staging reads by it and data_coverage reports it. -#}
+    {%- set relation = source('retail', 'transactions') -%}
+    {%- set layout = resolve_retail_layout(relation) -%}
+    {%- set kinds = retail_layout_kinds(relation, layout) -%}
+    {{ return({
+        'relation': relation,
+        'layout': layout,
+        'kinds': kinds,
+        'dates': detect_date_format(relation, layout.invoiced_at, kinds.invoiced_at),
+    }) }}
 {% endmacro %}
 
 

@@ -1,10 +1,7 @@
 -- One row saying which period the marts describe, in which currency their money is and how the
 -- raw log was read, for the run summary, report headers and dashboard captions (the one place
 -- readers find var currency).
-{%- set relation = source('retail', 'transactions') -%}
-{%- set present = resolve_retail_layout(relation) -%}
-{%- set kind = retail_layout_kinds(relation, present) -%}
-{%- set dates = detect_date_format(relation, present.invoiced_at, kind.invoiced_at) %}
+{%- set reading = retail_source_reading() %}
 
 with
 
@@ -21,9 +18,9 @@ final as (
         data_end_date,
         snapshot_date,
         is_snapshot_date_from_var,
-        {{ sql_string_literal(retail_layout_grain(present.keys() | list)) }} as raw_layout,
-        {{ sql_string_literal(retail_layout_description(present)) }} as raw_columns,
-        {{ sql_string_literal(dates.family) }} as raw_date_format,
+        {{ sql_string_literal(retail_layout_grain(reading.layout.keys() | list)) }} as raw_layout,
+        {{ sql_string_literal(retail_layout_description(reading.layout)) }} as raw_columns,
+        {{ sql_string_literal(reading.dates.family) }} as raw_date_format,
         {{ sql_string_literal(currency_code()) }} as currency
 
     from snapshot

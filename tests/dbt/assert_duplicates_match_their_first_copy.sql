@@ -1,5 +1,5 @@
--- Every line quarantined as a duplicate repeats its first copy in all eight fields: invoice, stock
--- code, description, quantity, time, price, customer and country; the three parsed fields as
+-- Every line quarantined as a duplicate repeats its first copy in every field: invoice, stock
+-- code, description, quantity, time, price or line total, customer and country; the parsed fields as
 -- values and, where a value does not parse, as the text of the file (kept on both lines then, as
 -- both are quarantined). A field left out of the duplicate key in int_duplicate_lines shows here
 -- on real data. Read from the classified table, not staging: its columns are parsed and stored.
@@ -24,11 +24,13 @@ lines as (
         quantity,
         invoiced_at,
         unit_price,
+        line_value,
         customer_id,
         country,
         raw_quantity,
         raw_invoiced_at,
-        raw_unit_price
+        raw_unit_price,
+        raw_line_total
     from {{ ref('int_transaction_lines_classified') }}
 
 )
@@ -51,6 +53,7 @@ where
     or repeated_line.quantity is distinct from first_line.quantity
     or repeated_line.invoiced_at is distinct from first_line.invoiced_at
     or repeated_line.unit_price is distinct from first_line.unit_price
+    or repeated_line.line_value is distinct from first_line.line_value
     or (repeated_line.quantity is null and repeated_line.raw_quantity is distinct from first_line.raw_quantity)
     or (
         repeated_line.invoiced_at is null
@@ -59,4 +62,8 @@ where
     or (
         repeated_line.unit_price is null
         and repeated_line.raw_unit_price is distinct from first_line.raw_unit_price
+    )
+    or (
+        repeated_line.line_value is null
+        and repeated_line.raw_line_total is distinct from first_line.raw_line_total
     )

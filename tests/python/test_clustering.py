@@ -11,6 +11,7 @@ from threadpoolctl import threadpool_limits
 
 from segmentation.clustering import (
     ASSIGNMENT_COLUMNS,
+    BEHAVIOURAL_FEATURES,
     CENTROID_COLUMNS,
     DIAGNOSTIC_COLUMNS,
     FEATURE_PRESETS,
@@ -28,6 +29,7 @@ from segmentation.clustering import (
     name_segments,
     prepare_features,
     rule_based_segments,
+    with_present_features,
 )
 
 # Blob centres in log1p space: (recency_days, frequency, monetary).
@@ -91,6 +93,27 @@ def blob_chain(blobs):
     mart, _ = blobs
     config = SegmentationConfig(**FAST)
     return (config, *run_chain(mart, config))
+
+
+def test_a_feature_the_log_cannot_give_is_left_out_with_a_warning(blobs):
+    """A log without product codes: distinct_products is null for everyone; the behavioural
+    preset segments on the rest, and every model of the chain uses the same features."""
+    mart, truth = blobs
+    config = SegmentationConfig(
+        **FAST, features=("recency_days", "frequency", "monetary", "distinct_products")
+    )
+    with pytest.warns(UserWarning, match="distinct_products left out"):
+        diagnostics, centroids, assigned = run_chain(mart.assign(distinct_products=np.nan), config)
+    assert set(centroids["feature"]) == {"recency_days", "frequency", "monetary"}
+    assert len(assigned) == len(mart)
+    # the same segments as without the column at all
+    _, _, plain = run_chain(mart, SegmentationConfig(**FAST))
+    assert assigned["segment_id"].tolist() == plain["segment_id"].tolist()
+    # a preset is narrowed the same way (the preset no longer names the features used)
+    frame = pd.DataFrame({f: [1.0, 2.0] for f in BEHAVIOURAL_FEATURES}).assign(distinct_products=None)
+    with pytest.warns(UserWarning):
+        narrowed = with_present_features(frame, SegmentationConfig(feature_preset="behavioural"))
+    assert narrowed.features == tuple(f for f in BEHAVIOURAL_FEATURES if f != "distinct_products")
 
 
 # --- k selection ---------------------------------------------------------------------------

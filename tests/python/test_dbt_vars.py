@@ -233,7 +233,7 @@ def test_settings_from_mapping_errors_name_var_field_value_and_what_is_accepted(
 
 
 def test_settings_from_mapping_refuses_a_non_mapping() -> None:
-    with pytest.raises(ValueError, match=r"^demo settings must be a mapping, got 'size=3'$"):
+    with pytest.raises(ValueError, match=r"^Bad input: demo settings must be a mapping, got 'size=3'$"):
         settings_from_mapping(_Settings, "size=3", var="demo")  # type: ignore[arg-type]
 
 

@@ -184,11 +184,14 @@ def test_orders_grain_and_a_warehouse_table(tmp_path: Path, purchases: pd.DataFr
 # --------------------------------------------------------------------------------------------
 
 DATE_COMMAND = ["run", "--select", "+data_coverage"]
-# (dates as written, the family expected, vars): each file also has an ISO-free first column.
+# (dates as written, the family expected, vars), on a customer/date/amount file of three lines.
 DATE_CASES: dict[str, tuple[list[str], str, str | None]] = {
     "day_first_with_times": (["01/02/2011 10:00", "25/02/2011 09:30", "03/03/2011 08:00"], "day-first", None),
     "month_first_dates": (["1/2/2011", "2/25/2011", "3/3/2011"], "month-first", None),
+    "day_first_dashes": (["01-02-2011", "25-02-2011", "03-03-2011"], "day-first", None),
     "iso_with_t": (["2011-01-02T10:00:00", "2011-02-25T09:30:00", "2011-03-03T08:00:00"], "ISO", None),
+    "iso_dates": (["2011-01-02", "2011-02-25", "2011-03-03"], "ISO", None),
+    "yyyymmdd_with_times": (["20110102 10:00", "20110225 09:30", "20110303 08:00"], "yyyymmdd", None),
     "yyyymmdd": (["20110102", "20110225", "20110303"], "yyyymmdd", None),
     "ambiguous_read_as_told": (
         ["01/02/2011 10:00", "05/02/2011 09:30", "03/03/2011 08:00"],
@@ -200,7 +203,10 @@ DATE_CASES: dict[str, tuple[list[str], str, str | None]] = {
 EXPECTED_DAYS = {
     "day_first_with_times": ["2011-02-01", "2011-02-25"],
     "month_first_dates": ["2011-01-02", "2011-02-25"],
+    "day_first_dashes": ["2011-02-01", "2011-02-25"],
     "iso_with_t": ["2011-01-02", "2011-02-25"],
+    "iso_dates": ["2011-01-02", "2011-02-25"],
+    "yyyymmdd_with_times": ["2011-01-02", "2011-02-25"],
     "yyyymmdd": ["2011-01-02", "2011-02-25"],
     "ambiguous_read_as_told": ["2011-02-01", "2011-02-05"],
 }

@@ -323,7 +323,8 @@ def test_first_build_completes_while_the_second_is_refused(faults: FaultRuns) ->
 def test_bad_segmentation_var_fails_the_model_and_keeps_its_table(faults: FaultRuns) -> None:
     result = faults.bad_segmentation_var
     assert result.returncode == 1
-    assert "unknown segmentation setting(s) ['n_clusters']; allowed: [" in result.output
+    # begins as bad input does, so the main job exits 2 on it
+    assert "Bad input: unknown segmentation setting(s) ['n_clusters']; allowed: [" in result.output
     assert_same_tables(faults.after_first, faults.after_bad_var)
 
 

@@ -17,6 +17,9 @@
     'case when line_total is null then raw_line_total end',
 ] -%}
 {%- set line_content_hash = 'hash(' ~ duplicate_key_columns | join(', ') ~ ')' -%}
+{#- Without an invoice or order id a log cannot tell a copy of a line from a second purchase of
+    the same amount by the same customer at the same time: there, no line is a duplicate. -#}
+{%- set lines_have_ids = 'invoice_no' in retail_layout_columns() -%}
 
 with
 
@@ -80,7 +83,7 @@ final as (
         copy_number
 
     from numbered_copies
-    where copy_number > 1
+    where copy_number > 1 and {{ 'true' if lines_have_ids else 'false' }}
 
 )
 

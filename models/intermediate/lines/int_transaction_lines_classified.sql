@@ -107,8 +107,9 @@ classified as (
             {% if invoice_line_grain -%}
             when flagged.invoice_no is null or flagged.stock_code is null
                 then 'missing_invoice_or_stock_code'
-            {% elif 'invoice_no' in layout -%}
-            when flagged.invoice_no is null then 'missing_invoice_or_stock_code'
+            {% elif 'invoice_no' in layout or 'stock_code' in layout -%}
+            when flagged.{{ 'invoice_no' if 'invoice_no' in layout else 'stock_code' }} is null
+                then 'missing_invoice_or_stock_code'
             {% endif -%}
             when flagged.is_duplicate_row then 'duplicate_row'
             when cast(flagged.invoiced_at as date) >= snapshot.snapshot_date then 'after_snapshot_date'

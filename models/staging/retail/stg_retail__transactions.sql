@@ -1,9 +1,9 @@
-{%- set relation = source('retail', 'transactions') -%}
-{%- set present = resolve_retail_layout(relation) -%}
-{%- set kind = retail_layout_kinds(relation, present) -%}
-{%- set dates = detect_date_format(relation, present.invoiced_at, kind.invoiced_at) -%}
+{%- set reading = retail_source_reading() -%}
+{%- set relation = reading.relation -%}
+{%- set present = reading.layout -%}
+{%- set dates = reading.dates -%}
 {%- set raw = retail_layout_with_absent_columns(present) -%}
-{%- set kind = retail_layout_with_absent_columns(kind, 'text') -%}
+{%- set kind = retail_layout_with_absent_columns(reading.kinds, 'text') -%}
 
 with
 
