@@ -28,18 +28,17 @@ from typing import Literal
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
-import yaml
 from hypothesis import strategies as st
+
+from segmentation import synthetic
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 # Seed order is rule order: a line gets the first reason that matches.
 REASON_ORDER = tuple(pd.read_csv(PROJECT_DIR / "seeds" / "exclusion_reasons.csv")["reason_code"])
 REPEATED_HEADER, DUPLICATE = "repeated_header_row", "duplicate_row"
-# The non-ISO date formats staging tries (var raw_date_formats); ISO forms always parse.
-DATE_FORMATS = tuple(
-    yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())["vars"]["raw_date_formats"]
-)
-ISO_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M")
+# A file's dates are read in the one format detected from them (macro detect_date_format; the
+# date forms are tested in test_layouts): the drawn dates are ISO, which every file reads.
+ISO_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S")
 FIRST_DAY, DAYS = datetime(2010, 12, 1, 8, 0), 730
 # Decimal places of staging's money type (macro money_type).
 MONEY_PLACES = 4
@@ -84,6 +83,8 @@ class Layout:
     # The column holding a serial number in every line, so that no two drawn lines are equal by
     # chance: copies are made on purpose, and their reason is known.
     serial_column: str
+    # A log without invoice or order ids has no duplicate rule: a copy is a second purchase there.
+    detects_copies: bool = True
     arrow_types: Mapping[Kind, pa.DataType] = field(
         default_factory=lambda: {
             "code": pa.string(),
@@ -113,18 +114,42 @@ UCI_LINES = Layout(
         Column("customer_id", "customer"),
         Column("country", "text"),
     ),
-    header=(
-        "Invoice",
-        "StockCode",
-        "Description",
-        "Quantity",
-        "InvoiceDate",
-        "Price",
-        "Customer ID",
-        "Country",
-    ),
+    header=synthetic.COLUMNS,
     value=quantity_times_price,
     serial_column="description",
+)
+
+
+def line_total(cells: Mapping[str, Cell]) -> Decimal | None:
+    return cells["line_total"].number
+
+
+# dbt jaffle-shop's orders, recognised by name: an order id, no product; a refund is a negative total.
+ORDERS = Layout(
+    name="orders",
+    columns=(
+        Column("invoice_no", "code", "missing_invoice_or_stock_code"),
+        Column("customer_id", "customer"),
+        Column("invoiced_at", "timestamp", "unparseable_invoice_date"),
+        Column("line_total", "money", "unparseable_line_total"),
+    ),
+    header=("order_id", "customer_id", "ordered_at", "order_total"),
+    value=line_total,
+    serial_column="customer_id",
+)
+
+# The log lifetimes and PyMC-Marketing take: who, when, how much.
+CUSTOMER_DATE_AMOUNT = Layout(
+    name="customer_date_amount",
+    columns=(
+        Column("customer_id", "customer"),
+        Column("invoiced_at", "timestamp", "unparseable_invoice_date"),
+        Column("line_total", "money", "unparseable_line_total"),
+    ),
+    header=("customer_id", "date", "amount"),
+    value=line_total,
+    serial_column="customer_id",
+    detects_copies=False,
 )
 
 
@@ -215,7 +240,7 @@ def timestamp_cell(draw: st.DrawFn, column: Column) -> Cell:
         )
         return flawed(bad, None, column.reason)
     moment = FIRST_DAY + timedelta(days=draw(st.integers(0, DAYS)), minutes=draw(st.integers(0, 600)))
-    return Cell(moment.strftime(draw(st.sampled_from(ISO_FORMATS + DATE_FORMATS))), moment)
+    return Cell(moment.strftime(draw(st.sampled_from(ISO_FORMATS))), moment)
 
 
 CELLS: dict[Kind, Callable[[Column], st.SearchStrategy[Cell]]] = {
@@ -283,7 +308,7 @@ class RawFile:
                 reasons.append(REPEATED_HEADER)
                 continue
             triggered = {cell.flaw for cell in record.cells.values() if cell.flaw}
-            if record.kind == "copy":
+            if record.kind == "copy" and self.layout.detects_copies:
                 triggered.add(DUPLICATE)
             reasons.append(min(triggered, key=REASON_ORDER.index) if triggered else None)
         return reasons

@@ -572,7 +572,7 @@ def test_config_from_mapping_parses_dbt_vars():
     [
         ({"features": ["recency_days", "age"]}, r"features .*\(unknown: \['age'\]\)"),
         ({"features": []}, r"features must be a non-empty list"),
-        ({"k_min": 1}, r"^var segmentation: k_min must be an integer >= 2, got 1$"),
+        ({"k_min": 1}, r"^Bad input: var segmentation: k_min must be an integer >= 2, got 1$"),
         ({"k_min": "two"}, r"k_min must be an integer, got 'two'"),
         ({"k_min": 5, "k_max": "4"}, r"k_max must be >= k_min=5, got k_max=4"),
         ({"fixed_k": 12}, r"fixed_k must lie in \[k_min=3, k_max=10\], got fixed_k=12"),

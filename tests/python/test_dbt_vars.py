@@ -207,22 +207,34 @@ def test_settings_from_mapping_parses_values_by_field_type() -> None:
 @pytest.mark.parametrize(
     ("values", "message"),
     [
-        ({"siz": 3}, r"^unknown demo setting\(s\) \['siz'\]; allowed: \['bounds', 'cap', 'colour', "),
-        ({"size": "big"}, r"^var demo: size must be an integer, got 'big'$"),
-        ({"size": 0}, r"^var demo: size must be an integer >= 1, got 0$"),
-        ({"cap": 1}, r"^var demo: cap must be an integer >= 2 or none, got 1$"),
-        ({"share": 1}, r"^var demo: share must be a number in \[0, 1\), got 1.0$"),
-        ({"colour": "pink"}, r"^var demo: colour must be one of \['red', 'green', 'blue'\], got 'pink'$"),
-        ({"colours": []}, r"^var demo: colours must be a non-empty list of distinct names .*, got \[\]$"),
+        (
+            {"siz": 3},
+            r"^Bad input: unknown demo setting\(s\) \['siz'\]; allowed: \['bounds', 'cap', 'colour', ",
+        ),
+        ({"size": "big"}, r"^Bad input: var demo: size must be an integer, got 'big'$"),
+        ({"size": 0}, r"^Bad input: var demo: size must be an integer >= 1, got 0$"),
+        ({"cap": 1}, r"^Bad input: var demo: cap must be an integer >= 2 or none, got 1$"),
+        ({"share": 1}, r"^Bad input: var demo: share must be a number in \[0, 1\), got 1.0$"),
+        (
+            {"colour": "pink"},
+            r"^Bad input: var demo: colour must be one of \['red', 'green', 'blue'\], got 'pink'$",
+        ),
+        (
+            {"colours": []},
+            r"^Bad input: var demo: colours must be a non-empty list of distinct names .*, got \[\]$",
+        ),
         ({"colours": "red, pink"}, r"colours must be .*, got \['red', 'pink'\] \(unknown: \['pink'\]\)$"),
         ({"colours": "red, red"}, r"colours must be .*, got \['red', 'red'\] \(repeated: \['red'\]\)$"),
-        ({"names": "a, x"}, r"^var demo: names: x is reserved$"),
-        ({"bounds": "0.5"}, r"^var demo: bounds must be a list of 2 numbers in \[0, 1\] or none, got '0.5'$"),
+        ({"names": "a, x"}, r"^Bad input: var demo: names: x is reserved$"),
+        (
+            {"bounds": "0.5"},
+            r"^Bad input: var demo: bounds must be a list of 2 numbers in \[0, 1\] or none, got '0.5'$",
+        ),
         (
             {"bounds": [0.5, 2]},
-            r"^var demo: bounds must be a list of 2 numbers in \[0, 1\] or none, got \(0.5, 2.0\)",
+            r"^Bad input: var demo: bounds must be a list of 2 numbers in \[0, 1\] or none, got \(0.5, 2.0\)",
         ),
-        ({"flag": "maybe"}, r"^var demo: flag must be true or false, got 'maybe'$"),
+        ({"flag": "maybe"}, r"^Bad input: var demo: flag must be true or false, got 'maybe'$"),
     ],
 )
 def test_settings_from_mapping_errors_name_var_field_value_and_what_is_accepted(

@@ -479,7 +479,7 @@ def test_config_from_mapping_parses_dbt_vars() -> None:
     ("values", "message"),
     [
         ({"n_split": 5}, r"unknown prediction setting\(s\) \['n_split'\]"),
-        ({"n_splits": 1}, r"^var prediction: n_splits must be an integer >= 2, got 1$"),
+        ({"n_splits": 1}, r"^Bad input: var prediction: n_splits must be an integer >= 2, got 1$"),
         ({"n_splits": "five"}, "n_splits must be an integer"),
         ({"random_state": True}, "random_state must be an integer"),
         ({"max_training_rows": 2.5}, "max_training_rows must be an integer"),
