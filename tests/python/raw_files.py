@@ -80,9 +80,10 @@ class Layout:
     header: tuple[str, ...]
     # A line's money, from its cells by canonical name; None when part of it is unreadable.
     value: Callable[[Mapping[str, Cell]], Decimal | None]
-    # The column holding a serial number in every line, so that no two drawn lines are equal by
-    # chance: copies are made on purpose, and their reason is known.
-    serial_column: str
+    # The text column holding a serial number in every line whose value is fine there, so that no
+    # two drawn lines are equal by chance: copies are made on purpose, and their reason is known
+    # (None where copies are no flaw).
+    serial_column: str | None
     # A log without invoice or order ids has no duplicate rule: a copy is a second purchase there.
     detects_copies: bool = True
     arrow_types: Mapping[Kind, pa.DataType] = field(
@@ -135,7 +136,7 @@ ORDERS = Layout(
     ),
     header=("order_id", "customer_id", "ordered_at", "order_total"),
     value=line_total,
-    serial_column="customer_id",
+    serial_column="invoice_no",
 )
 
 # The log lifetimes and PyMC-Marketing take: who, when, how much.
@@ -148,7 +149,7 @@ CUSTOMER_DATE_AMOUNT = Layout(
     ),
     header=("customer_id", "date", "amount"),
     value=line_total,
-    serial_column="customer_id",
+    serial_column=None,
     detects_copies=False,
 )
 
@@ -347,9 +348,9 @@ def records(draw: st.DrawFn, layout: Layout, typed: bool, max_lines: int) -> tup
     drawn: list[Record] = []
     for serial in range(draw(st.integers(0, max_lines))):
         cells = {column.canonical: draw(CELLS[column.kind](column)) for column in layout.columns}
-        serial_cell = cells[layout.serial_column]
-        marked = f"{serial_cell.text}#{serial}"
-        cells[layout.serial_column] = Cell(marked, marked)
+        if layout.serial_column is not None and cells[layout.serial_column].flaw is None:
+            marked = f"{cells[layout.serial_column].text}#{serial}"
+            cells[layout.serial_column] = Cell(marked, marked)
         drawn.append(Record(cells, serial))
     extras = draw(st.lists(st.tuples(st.integers(0, max(len(drawn), 1)), st.booleans()), max_size=3))
     for position, is_header in extras:
