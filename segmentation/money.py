@@ -45,23 +45,20 @@ class Currency:
 
     def amount(self, value: float) -> str:
         """Compact, for sentences and labels: £1,234, £123k, £1.23m (minus sign in front)."""
+        return self._scaled(value, millions=".2f", thousands=",.0f")
+
+    def tick(self, value: float) -> str:
+        """For axis ticks, as short as exact: £2m, £2.5m, £800k, £8,000."""
+        return self._scaled(value, millions="g", thousands="g")
+
+    def _scaled(self, value: float, millions: str, thousands: str) -> str:
         value = float(value)
         sign = "-" if value < 0 else ""
         value = abs(value)
         if value >= MILLION:
-            return f"{sign}{self.symbol}{value / MILLION:.2f}m"
+            return f"{sign}{self.symbol}{value / MILLION:{millions}}m"
         if value >= COMPACT_FROM:
-            return f"{sign}{self.symbol}{value / THOUSAND:,.0f}k"
-        return f"{sign}{self.symbol}{value:,.0f}"
-
-    def tick(self, value: float) -> str:
-        """For axis ticks, as short as exact: £2m, £2.5m, £800k, £8,000."""
-        sign = "-" if value < 0 else ""
-        value = abs(value)
-        if value >= MILLION:
-            return f"{sign}{self.symbol}{value / MILLION:g}m"
-        if value >= COMPACT_FROM:
-            return f"{sign}{self.symbol}{value / THOUSAND:g}k"
+            return f"{sign}{self.symbol}{value / THOUSAND:{thousands}}k"
         return f"{sign}{self.symbol}{value:,.0f}"
 
 
