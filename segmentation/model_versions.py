@@ -20,6 +20,8 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import linear_sum_assignment
 
+from segmentation.clustering import CENTROID_COLUMNS
+
 # Centroids further apart than this (Euclidean, in standard units of the new model's scaled
 # space, i.e. about one within-feature spread) are not "the same group" any more.
 MATCH_MAX_DISTANCE: Final = 1.0
@@ -149,14 +151,10 @@ VERSION_COLUMNS: Final = (
     "previous_segment_id",
     "match_distance",
     "is_new_segment",
-    "feature_position",
-    "feature",
-    "transform",
-    "clip_low",
-    "clip_high",
-    "scaler_center",
-    "scaler_scale",
-    "centroid_scaled",
+    # the scoring part of segment_centroids' columns, in its order
+    *CENTROID_COLUMNS[
+        CENTROID_COLUMNS.index("feature_position") : CENTROID_COLUMNS.index("centroid_scaled") + 1
+    ],
 )
 # What identifies a trained model: retraining on the same data gives the same values.
 _FINGERPRINT_COLUMNS: Final = ("segment_id", "feature", "scaler_center", "scaler_scale", "centroid_scaled")
