@@ -14,9 +14,6 @@ import pandas as pd
 
 from segmentation import synthetic
 
-# The jaffle-shop `orders` names: recognised with no var at all (macro retail_layout_aliases).
-ORDER_COLUMNS = {"order_id": "order_id", "customer_id": "customer_id", "ordered_at": "ordered_at"}
-
 
 def clean_purchases(lines: pd.DataFrame) -> pd.DataFrame:
     """The sale lines of a synthetic invoice-line log with a customer and a positive total, as text."""
@@ -40,7 +37,7 @@ def clean_purchases(lines: pd.DataFrame) -> pd.DataFrame:
 
 
 def orders(purchases: pd.DataFrame) -> pd.DataFrame:
-    """One row per invoice with its total, under the jaffle-shop names."""
+    """One row per invoice with its total, under the jaffle-shop names (recognised with no var)."""
     grouped = purchases.groupby("invoice", sort=True).agg(
         customer_id=("customer", "first"), ordered_at=("at", "min"), order_total=("total", "sum")
     )
