@@ -120,10 +120,11 @@ def summarise(warehouse: Path) -> str:
         customers, purchase_value = con.execute(
             "select count(*), coalesce(sum(monetary), 0)::double from customers"
         ).fetchone()
-        snapshot, layout, columns, date_format = con.execute(
-            "select snapshot_date, raw_layout, raw_columns, raw_date_format from data_coverage"
-        ).fetchone()
-        currency = currency_of(con.execute("select * from data_coverage").df())
+        coverage = con.execute("select * from data_coverage").df()
+        currency = currency_of(coverage)
+        snapshot, layout, columns, date_format = coverage.loc[
+            0, ["snapshot_date", "raw_layout", "raw_columns", "raw_date_format"]
+        ]
         left_out = con.execute(
             """
             select customer_outcome, main_exclusion_reason, customer_count, line_count
@@ -145,7 +146,7 @@ def summarise(warehouse: Path) -> str:
             "",
             f"Guest purchase lines (no customer id, kept in totals, not in customer marts): {guests:,}",
             f"Customers: {customers:,}   purchase value: {currency.code} {purchase_value:,.2f}"
-            f"   snapshot date: {snapshot}",
+            f"   snapshot date: {snapshot:%Y-%m-%d}",
             *left_out_lines(left_out),
             f"Warehouse: {warehouse}  (tables: customers, transaction_line_outcomes, ...)",
         ]
