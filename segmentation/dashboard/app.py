@@ -53,14 +53,17 @@ def sidebar(customers: pd.DataFrame) -> data.Filters:
 
 def headline(customers: pd.DataFrame, invoices: pd.DataFrame, currency: Currency) -> None:
     figures = data.headline(customers, invoices)
-    columns = st.columns(5)
-    columns[0].metric("Customers", f"{figures['customers']:,}")
-    columns[1].metric(f"Customers' purchase value ({currency.code})", f"{figures['customer_value']:,.0f}")
-    columns[2].metric("Purchase invoices", f"{figures['invoices']:,}")
-    columns[3].metric(
-        f"Revenue ({currency.code}; guests too unless a segment is chosen)", f"{figures['revenue']:,.0f}"
+    # Three to a row: five in one cut their labels short at the page's width.
+    first, second = st.columns(3), st.columns(3)
+    first[0].metric("Customers", f"{figures['customers']:,}")
+    first[1].metric(f"Customers' purchase value ({currency.code})", f"{figures['customer_value']:,.0f}")
+    first[2].metric("Purchase invoices", f"{figures['invoices']:,}")
+    second[0].metric(
+        f"Revenue ({currency.code})",
+        f"{figures['revenue']:,.0f}",
+        help="Guest purchases included, unless a segment is chosen.",
     )
-    columns[4].metric(f"Average order value ({currency.code})", f"{figures['average_order_value']:,.2f}")
+    second[1].metric(f"Average order value ({currency.code})", f"{figures['average_order_value']:,.2f}")
 
 
 def segment_section(customers: pd.DataFrame, profiles: pd.DataFrame) -> None:
