@@ -221,8 +221,16 @@ def _rejected_lines(con: duckdb.DuckDBPyConnection) -> dict[str, object]:
     )
 
 
-def _write_parquet(con: duckdb.DuckDBPyConnection, select_sql: str, out: Path) -> Path:
+def _write_parquet(
+    con: duckdb.DuckDBPyConnection, select_sql: str, out: Path, first_row_number: int = 1
+) -> Path:
+    """`select_sql` numbers its lines from 1; the file numbers them from `first_row_number`."""
     partial = out.with_name(out.name + ".partial")
+    offset = first_row_number - 1
+    if offset:
+        select_sql = (
+            f"select * replace (source_row_number + {offset} as source_row_number) from ({select_sql})"
+        )
     con.execute(f"copy ({select_sql}) to {_sql_literal(str(partial))} (format parquet, compression zstd)")
     return partial
 
@@ -264,7 +272,7 @@ def _readable_by_duckdb(path: Path, encoding: str, out: Path) -> Iterator[tuple[
 
 
 def _land_csv(
-    con: duckdb.DuckDBPyConnection, path: Path, out: Path, encoding: str
+    con: duckdb.DuckDBPyConnection, path: Path, out: Path, encoding: str, first_row_number: int
 ) -> tuple[Path, str, list[str]]:
     """Land a delimited or whitespace-aligned text file; messages name `path`."""
     header = read_header(path, encoding)
@@ -277,12 +285,17 @@ def _land_csv(
     with _readable_by_duckdb(path, encoding, out) as (readable, readable_encoding):
         if delimiter == WHITESPACE:
             columns = header.split()
-            aligned = _land_whitespace_aligned(con, path, readable, out, readable_encoding, columns)
+            aligned = _land_whitespace_aligned(
+                con, path, readable, out, readable_encoding, columns, first_row_number
+            )
             return aligned, delimiter, columns
         columns = header_columns(header, delimiter)
         reader = _csv_reader(readable, delimiter, columns, readable_encoding)
         partial = _write_parquet(
-            con, f"select cast(row_number() over () as bigint) as source_row_number, * from {reader}", out
+            con,
+            f"select cast(row_number() over () as bigint) as source_row_number, * from {reader}",
+            out,
+            first_row_number,
         )
     rejected = _rejected_lines(con)
     if rejected["rejected_line_count"]:
@@ -299,7 +312,13 @@ def _land_csv(
 
 
 def _land_whitespace_aligned(
-    con: duckdb.DuckDBPyConnection, path: Path, readable: Path, out: Path, encoding: str, columns: list[str]
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    readable: Path,
+    out: Path,
+    encoding: str,
+    columns: list[str],
+    first_row_number: int,
 ) -> Path:
     """Fields apart by runs of spaces or tabs; every data line must have the header's field count.
 
@@ -341,6 +360,7 @@ def _land_whitespace_aligned(
         f"select cast(row_number() over (order by line_number) as bigint) as source_row_number, {fields} "
         "from aligned_lines",
         out,
+        first_row_number,
     )
 
 
@@ -348,7 +368,9 @@ def _sql_identifier(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _land_parquet(con: duckdb.DuckDBPyConnection, path: Path, out: Path) -> tuple[Path, list[str]]:
+def _land_parquet(
+    con: duckdb.DuckDBPyConnection, path: Path, out: Path, first_row_number: int
+) -> tuple[Path, list[str]]:
     reader = f"read_parquet({_sql_literal(str(path))}, file_row_number = true)"
     columns = [row[0] for row in con.execute(f"describe select * from {reader}").fetchall()]
     columns = [name for name in columns if name != "file_row_number"]
@@ -357,6 +379,7 @@ def _land_parquet(con: duckdb.DuckDBPyConnection, path: Path, out: Path) -> tupl
         "select cast(file_row_number + 1 as bigint) as source_row_number, "
         f"columns(c -> c <> 'file_row_number') from {reader}",
         out,
+        first_row_number,
     )
     return partial, columns
 
@@ -390,12 +413,15 @@ def read_workbook(path: Path, progress: Progress = None) -> pd.DataFrame:
 
 
 def _land_workbook(
-    con: duckdb.DuckDBPyConnection, path: Path, out: Path, progress: Progress
+    con: duckdb.DuckDBPyConnection, path: Path, out: Path, progress: Progress, first_row_number: int
 ) -> tuple[Path, list[str]]:
     stacked = read_workbook(path, progress)
     con.register("workbook_lines", stacked)
     partial = _write_parquet(
-        con, "select cast(row_number() over () as bigint) as source_row_number, * from workbook_lines", out
+        con,
+        "select cast(row_number() over () as bigint) as source_row_number, * from workbook_lines",
+        out,
+        first_row_number,
     )
     return partial, [str(name) for name in stacked.columns]
 
@@ -412,10 +438,16 @@ def check_path(path: Path) -> str:
 
 
 def land(
-    source: Path, out: Path = DEFAULT_LANDED_PATH, encoding: str | None = None, progress: Progress = None
+    source: Path,
+    out: Path = DEFAULT_LANDED_PATH,
+    encoding: str | None = None,
+    progress: Progress = None,
+    first_row_number: int = 1,
 ) -> LandedFile:
     """Check a raw file and write it to ``out`` as parquet with ``source_row_number``.
 
+    ``first_row_number`` is the number of the file's first line: a file appended to a log that
+    already holds N lines is landed from N + 1, so that every line keeps its number across loads.
     ``encoding`` applies to text files; None detects UTF-8 or Latin-1. ``progress`` is told how far
     a long read got (a workbook, sheet by sheet).
     """
@@ -433,13 +465,13 @@ def land(
                 _check_declared_encoding(source, encoding)
             else:
                 encoding = detect_csv_encoding(source)
-            partial, delimiter, columns = _land_csv(con, source, out, encoding)
+            partial, delimiter, columns = _land_csv(con, source, out, encoding, first_row_number)
         elif kind == "parquet":
             encoding = None
-            partial, columns = _land_parquet(con, source, out)
+            partial, columns = _land_parquet(con, source, out, first_row_number)
         else:
             encoding = None
-            partial, columns = _land_workbook(con, source, out, progress)
+            partial, columns = _land_workbook(con, source, out, progress, first_row_number)
         line_count = _landed_line_count(con, partial)
     if line_count == 0:
         partial.unlink()
