@@ -60,7 +60,9 @@ ENCODINGS = {"utf-8": "utf-8", "utf8": "utf-8", "latin-1": "latin-1", "latin1": 
 # ('€' and '’' in cp1252) and files of UTF-8 and Latin-1 lines joined end to end hold. Python's codec
 # decodes every byte, so such a file is read from a UTF-8 copy (see _readable_by_duckdb).
 TRANSCODED_ENCODINGS = frozenset({"latin-1"})
-DEFAULT_LANDED_PATH = Path("data/landed/raw_transactions.parquet")
+# The first part of the landed folder the main job appends to (segmentation.appends); dbt's var
+# raw_landed_path reads every part-*.parquet of it.
+DEFAULT_LANDED_PATH = Path("data/landed/raw_transactions/part-00001.parquet")
 # python-calamine (Rust) reads the 1M-line UCI workbook in seconds; openpyxl took minutes.
 WORKBOOK_ENGINE = "calamine"
 READ_BLOCK_BYTES = 1 << 20
@@ -514,7 +516,19 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     print(describe(landed))
+    _drop_other_parts(landed.path)
     return 0
+
+
+def _drop_other_parts(landed: Path) -> None:
+    """A file landed by hand is a whole new log: later parts and the main job's manifest of the
+    folder (segmentation.appends) would otherwise be read with it."""
+    if not landed.name.startswith("part-"):
+        return
+    for other in landed.parent.glob("part-*.parquet"):
+        if other != landed:
+            other.unlink()
+    (landed.parent / "manifest.json").unlink(missing_ok=True)
 
 
 if __name__ == "__main__":

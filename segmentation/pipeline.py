@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import yaml
 
-from segmentation import build_progress, dbt_runner, land, publish, report, synthetic
+from segmentation import appends, build_progress, dbt_runner, land, publish, report, synthetic
 from segmentation.dbt_vars import BAD_INPUT_MARKER
 from segmentation.money import currency_of
 
@@ -22,7 +22,8 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_INPUT = PROJECT_DIR / "data" / "synthetic" / "online_retail_synthetic.csv.gz"
 DEFAULT_WAREHOUSE = PROJECT_DIR / "customer_segmentation.duckdb"
 DEFAULT_REPORT_DIR = PROJECT_DIR / "reports"
-LANDED_PATH = PROJECT_DIR / land.DEFAULT_LANDED_PATH
+# The main job's landing: one parquet part per raw file, appended to as a folder input grows.
+LANDED_DIR = PROJECT_DIR / "data" / "landed" / "raw_transactions"
 
 
 # DuckDB's words when another process has the warehouse file open (dbt shows them verbatim).
@@ -245,14 +246,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(lock_guidance(warehouse, conflict), file=sys.stderr)
         return EXIT_WAREHOUSE_LOCKED
     try:
-        landed = land.land(raw_path, LANDED_PATH, args.encoding, progress=print)
+        plan = appends.plan_load(
+            appends.raw_files(raw_path), appends.read_manifest(LANDED_DIR), warehouse, dbt_vars
+        )
+        manifest = appends.land_plan(plan, LANDED_DIR, warehouse, dbt_vars, args.encoding, progress=print)
     except land.InputFileError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_INPUT_ERROR
-    print(land.describe(landed))
+    load_line = appends.describe_plan(plan, manifest)
+    print(load_line)
     # dbt's output is kept, so that a known failure (the lock, bad input) can be explained after
     # dbt's own message; the user sees a line per stage, or every dbt line with --verbose.
-    invocation = dbt_runner.dbt_invocation(["build"], landed.path, warehouse, dbt_vars)
+    command = ["build"] if plan.incremental else ["build", "--full-refresh"]
+    invocation = dbt_runner.dbt_invocation(command, appends.landed_glob(LANDED_DIR), warehouse, dbt_vars)
     print(f"dbt build (dbt's full log: {PROJECT_DIR / 'logs' / 'dbt.log'})")
     progress = build_progress.StageProgress(PROJECT_DIR / "target" / "manifest.json", print, args.verbose)
     publication_dir = (args.publication_dir or publish.publication_dir_for(warehouse)).resolve()
@@ -273,10 +279,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
+    appends.mark_built(LANDED_DIR, manifest)
     print()
     print(f"dbt build finished in {build.seconds:.1f}s")
     if not args.verbose:
         print(format_table(["stage", "nodes", "entered at"], progress.table_rows()))
+    print(load_line)
     print(summarise(args.warehouse.resolve()))
     print(f"Published {len(published.tables)} marts for readers: {published.path}")
     result = report.build_report(published.path, args.report_dir.resolve())

@@ -54,8 +54,10 @@
 
 {#-
     The snapshot dates a run computes: on a full build all of them; on an incremental run those not
-    yet in the table, plus the build's own date, which is always recomputed so the latest history
-    is scored on the latest data even when the raw file was replaced with corrected lines.
+    yet in the table, those after the earliest line appended since the last build (a late line
+    changes every later snapshot), plus the build's own date, which is always recomputed so the
+    latest history is scored on the latest data even when the raw file was replaced with corrected
+    lines.
 -#}
 {% macro segment_history_dates_to_compute(snapshot_dates_relation) %}
     select snapshot_date
@@ -64,5 +66,7 @@
     where
         is_build_snapshot
         or snapshot_date not in (select distinct existing.snapshot_date from {{ this }} as existing)
+        -- A line appended this build but dated before an earlier snapshot (a late line) changes it.
+        or snapshot_date > (select earliest_new_line_date from {{ ref('int_snapshot_date') }})
     {%- endif %}
 {% endmacro %}

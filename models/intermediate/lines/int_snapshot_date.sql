@@ -1,5 +1,10 @@
 {%- set snapshot_override = snapshot_date_literal() -%}
 {%- set day_after_last_invoice = "cast(" ~ dbt.dateadd('day', 1, 'data_end_date') ~ " as date)" -%}
+{#- On an appended build the bounds are the earlier build's (this table, read before it is replaced)
+    widened by the new lines (macro built_lines_watermark), instead of a scan of every line. -#}
+{%- set watermark = built_lines_watermark() -%}
+{%- set previous = adapter.get_relation(this.database, this.schema, this.identifier)
+    if watermark is not none else none -%}
 
 with
 
@@ -9,10 +14,11 @@ transactions as (
         invoiced_at,
         raw_invoiced_at
     from {{ ref('stg_retail__transactions') }}
+    where {{ lines_after(watermark) }}
 
 ),
 
-data_bounds as (
+new_line_bounds as (
 
     select
         cast(min(invoiced_at) as date) as data_start_date,
@@ -23,6 +29,38 @@ data_bounds as (
     from transactions
 
 ),
+
+{% if previous is not none -%}
+-- The earlier lines had a parseable date (or that build would have stopped), so they count as one.
+data_bounds as (
+
+    select
+        least(coalesce(new_line_bounds.data_start_date, earlier.data_start_date), earlier.data_start_date)
+            as data_start_date,
+        greatest(coalesce(new_line_bounds.data_end_date, earlier.data_end_date), earlier.data_end_date)
+            as data_end_date,
+        new_line_bounds.data_start_date as earliest_new_line_date,
+        new_line_bounds.line_count + 1 as line_count,
+        new_line_bounds.dated_line_count + 1 as dated_line_count,
+        new_line_bounds.undated_example
+    from new_line_bounds
+    cross join {{ previous }} as earlier
+
+),
+{%- else -%}
+data_bounds as (
+
+    select
+        data_start_date,
+        data_end_date,
+        data_start_date as earliest_new_line_date,
+        line_count,
+        dated_line_count,
+        undated_example
+    from new_line_bounds
+
+),
+{%- endif %}
 
 -- Either failure would otherwise build "successfully" into empty marts, or fail much later in a
 -- Python model with no word about the cause. Both stop the build here, on every warehouse.
@@ -56,7 +94,8 @@ final as (
             {%- endif %}
             else {{ snapshot_override or day_after_last_invoice }}
         end as snapshot_date,
-        {{ 'true' if snapshot_override else 'false' }} as is_snapshot_date_from_var
+        {{ 'true' if snapshot_override else 'false' }} as is_snapshot_date_from_var,
+        earliest_new_line_date
     from data_bounds
 
 )

@@ -2,11 +2,17 @@
     non-product lines, one without quantities no quantity to check (macro retail_layout_columns). -#}
 {%- set layout = retail_layout_columns() -%}
 {%- set invoice_line_grain = retail_layout_grain() == 'invoice lines' -%}
+{#- Appended lines only (macro built_lines_watermark): a line's outcome depends on its own fields,
+    the copies before it (int_duplicate_lines, which looks back across loads) and the snapshot
+    date, which only moves later as lines are appended, so no earlier line changes its outcome. -#}
+{{ config(materialized=line_model_materialization(), incremental_strategy='append', on_schema_change='fail') }}
+{%- set watermark = built_lines_watermark() -%}
 with
 
 transactions as (
 
     select * from {{ ref('stg_retail__transactions') }}
+    where {{ lines_after(watermark) }}
 
 ),
 
@@ -16,12 +22,14 @@ transactions as (
 transaction_stock_codes as (
 
     select stock_code from {{ ref('stg_retail__transactions') }}
+    where {{ lines_after(watermark) }}
 
 ),
 
 duplicate_lines as (
 
     select source_row_number from {{ ref('int_duplicate_lines') }}
+    where {{ lines_after(watermark) }}
 
 ),
 
