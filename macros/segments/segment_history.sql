@@ -59,7 +59,7 @@
     latest history is scored on the latest data even when the raw file was replaced with corrected
     lines.
 -#}
-{% macro segment_history_dates_to_compute(snapshot_dates_relation) %}
+{% macro segment_history_dates_to_compute(snapshot_dates_relation, snapshot_relation) %}
     select snapshot_date
     from {{ snapshot_dates_relation }}
     {%- if is_incremental() %}
@@ -67,6 +67,6 @@
         is_build_snapshot
         or snapshot_date not in (select distinct existing.snapshot_date from {{ this }} as existing)
         -- A line appended this build but dated before an earlier snapshot (a late line) changes it.
-        or snapshot_date > (select earliest_new_line_date from {{ ref('int_snapshot_date') }})
+        or snapshot_date > (select earliest_new_line_date from {{ snapshot_relation }})
     {%- endif %}
 {% endmacro %}

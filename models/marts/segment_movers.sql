@@ -60,7 +60,7 @@ final as (
             latest.customer_id = previous.customer_id
             and latest_snapshots.previous_snapshot_date = previous.snapshot_date
     left join segment_actions
-        on latest.segment_name = segment_actions.segment_name
+        on {{ segment_base_name('latest.segment_name') }} = segment_actions.segment_name
     where latest.segment_id <> previous.segment_id
 
 )

@@ -86,7 +86,7 @@ final as (
     from profiles
     cross join totals
     left join segment_actions
-        on profiles.segment_name = segment_actions.segment_name
+        on {{ segment_base_name('profiles.segment_name') }} = segment_actions.segment_name
 
 )
 

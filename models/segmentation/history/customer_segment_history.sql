@@ -13,7 +13,7 @@ with
 
 dates_to_compute as (
 
-    {{ segment_history_dates_to_compute(ref('int_segment_snapshot_dates')) }}
+    {{ segment_history_dates_to_compute(ref('int_segment_snapshot_dates'), ref('int_snapshot_date')) }}
 
 ),
 

@@ -1,0 +1,287 @@
+"""A log that grows by appends: the incremental builds give the tables `--full-refresh` gives, value
+for value, and a replaced source is rebuilt whole (segmentation.appends).
+
+The reference is `dbt build --full-refresh` on a copy of the incremental warehouse, not a build
+into an empty one: the model versions (segment_model_versions) are a record of the builds, which a
+full refresh keeps, and the stable segment ids of every table follow them."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from segmentation import appends, dbt_runner, synthetic
+from tests.python.conftest import dbt_invocation
+
+SMALL = synthetic.SyntheticConfig(n_customers=400, seed=11)
+BATCHES = 3
+
+
+def _interleaved_batches(raw: Path, folder: Path) -> list[Path]:
+    """The log's lines dealt round-robin into BATCHES files: an invoice's lines, a line's copies
+    and a purchase and its cancellation land in different loads, and every load but the first holds
+    lines dated before the previous load's last date."""
+    folder.mkdir()
+    with duckdb.connect() as con:
+        con.execute(f"create table log as select *, row_number() over () as line from '{raw}'")
+        columns = [row[0] for row in con.execute("describe log").fetchall() if row[0] != "line"]
+        selected = ", ".join(f'"{name}"' for name in columns)
+        batches = []
+        for batch in range(BATCHES):
+            path = folder / f"batch-{batch + 1}.parquet"
+            con.execute(
+                f"copy (select {selected} from log where line % {BATCHES} = {batch} order by line) "
+                f"to '{path}' (format parquet)"
+            )
+            batches.append(path)
+    return batches
+
+
+def _build(command: list[str], landed_dir: Path, warehouse: Path) -> None:
+    run = dbt_runner.run(dbt_invocation(command, appends.landed_glob(landed_dir), warehouse))
+    assert run.returncode == 0, f"dbt {' '.join(command)} failed:\n{run.output[-6000:]}"
+
+
+@pytest.fixture(scope="module")
+def builds(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, appends.Manifest]:
+    """The batches appended one build at a time, and a full refresh of a copy of the result."""
+    root = tmp_path_factory.mktemp("incremental")
+    raw = synthetic.write_transactions(synthetic.generate_transactions(SMALL), root / "log.parquet")
+    batches = _interleaved_batches(raw, root / "exports")
+    landed_dir = root / "landed"
+    incremental = root / "incremental" / "warehouse.duckdb"
+    incremental.parent.mkdir()
+    manifest = None
+    for count in range(1, BATCHES + 1):
+        files = tuple(batches[:count])
+        plan = appends.plan_load(files, manifest, incremental, None)
+        assert plan.incremental == (count > 1), plan.reason
+        manifest = appends.land_plan(plan, landed_dir, incremental, None)
+        # Models only on the way; every data and unit test on the last incremental build.
+        command = ["build"] if count == BATCHES else ["run"]
+        _build(
+            command if count > 1 else ["build", "--exclude", "resource_type:test"], landed_dir, incremental
+        )
+        appends.mark_built(landed_dir, manifest)
+        manifest = appends.read_manifest(landed_dir)
+    full = root / "full" / "warehouse.duckdb"
+    full.parent.mkdir()
+    shutil.copy(incremental, full)
+    _build(["build", "--full-refresh", "--exclude", "resource_type:test"], landed_dir, full)
+    return incremental, full, manifest
+
+
+def _tables(con: duckdb.DuckDBPyConnection, catalog: str) -> set[str]:
+    return {
+        row[0]
+        for row in con.execute(
+            "select table_name from information_schema.tables"
+            " where table_catalog = ? and table_schema = 'main' and table_type = 'BASE TABLE'",
+            [catalog],
+        ).fetchall()
+    }
+
+
+def _difference(con: duckdb.DuckDBPyConnection, columns: str, table: str) -> tuple[int, int]:
+    """Rows only in the full build, rows only in the incremental one (multisets)."""
+    only_full = con.execute(
+        f"select count(*) from (select {columns} from refreshed.{table}"
+        f" except all select {columns} from incremental.{table})"
+    ).fetchone()[0]
+    only_incremental = con.execute(
+        f"select count(*) from (select {columns} from incremental.{table}"
+        f" except all select {columns} from refreshed.{table})"
+    ).fetchone()[0]
+    return only_full, only_incremental
+
+
+@pytest.fixture(scope="module")
+def both(builds: tuple[Path, Path, appends.Manifest]) -> duckdb.DuckDBPyConnection:
+    """Both warehouses attached, and `loads`: which load (1, 2, ...) each row number came in."""
+    incremental, full, manifest = builds
+    con = duckdb.connect()
+    con.execute("create table loads (load integer, first_row bigint, last_row bigint)")
+    con.executemany(
+        "insert into loads values (?, ?, ?)",
+        [
+            (number, part.first_row_number, part.first_row_number + part.line_count - 1)
+            for number, part in enumerate(manifest.parts, 1)
+        ],
+    )
+    con.execute(f"attach '{incremental}' as incremental (read_only)")
+    con.execute(f"attach '{full}' as refreshed (read_only)")
+    yield con
+    con.close()
+
+
+def test_the_batches_hold_what_makes_appending_hard(both: duckdb.DuckDBPyConnection) -> None:
+    """Without these the equality below would prove little: copies across loads, a cancellation
+    of an earlier load's purchase, a line dated before the previous load's last date."""
+    lines = "incremental.int_transaction_lines_classified"
+    load_of = (
+        f"(select source_row_number, load from {lines} join loads"
+        " on source_row_number between first_row and last_row)"
+    )
+    copies_across_loads = both.execute(
+        f"""
+        select count(*) from incremental.int_duplicate_lines as copies
+        join {load_of} as copy_load on copies.source_row_number = copy_load.source_row_number
+        join {load_of} as first_load on copies.first_copy_source_row_number = first_load.source_row_number
+        where copy_load.load > first_load.load
+        """
+    ).fetchone()[0]
+    cancellations_of_earlier_purchases = both.execute(
+        f"""
+        select count(*) from {lines} as cancelled
+        join {load_of} as cancel_load on cancelled.source_row_number = cancel_load.source_row_number
+        where cancelled.line_status = 'cancellation' and exists (
+            select 1 from {lines} as bought
+            join {load_of} as buy_load on bought.source_row_number = buy_load.source_row_number
+            where bought.line_status = 'purchase' and bought.customer_id = cancelled.customer_id
+              and bought.stock_code = cancelled.stock_code and buy_load.load < cancel_load.load
+        )
+        """
+    ).fetchone()[0]
+    late_lines = both.execute(
+        f"""
+        with loads as (
+            select load, min(invoiced_at) as first_at, max(invoiced_at) as last_at
+            from {lines} join {load_of} using (source_row_number) group by load
+        )
+        select count(*) from loads as later join loads as earlier on later.load = earlier.load + 1
+        where later.first_at < earlier.last_at
+        """
+    ).fetchone()[0]
+    assert copies_across_loads > 0
+    assert cancellations_of_earlier_purchases > 0
+    assert late_lines == BATCHES - 1
+
+
+def test_every_table_equals_a_full_refresh(both: duckdb.DuckDBPyConnection) -> None:
+    incremental, full = _tables(both, "incremental"), _tables(both, "refreshed")
+    assert incremental == full
+    differing = {}
+    for table in sorted(full):
+        columns = ", ".join(
+            f'"{row[0]}"'
+            for row in both.execute(
+                "select column_name from information_schema.columns"
+                " where table_catalog = 'refreshed' and table_name = ? order by ordinal_position",
+                [table],
+            ).fetchall()
+        )
+        only_full, only_incremental = _difference(both, columns, table)
+        if only_full or only_incremental:
+            differing[table] = (only_full, only_incremental)
+    assert differing == {}
+    # The late lines made every earlier snapshot of the history recompute: it is compared too.
+    assert {"customer_segment_history", "customers", "int_transaction_lines_classified"} <= full
+    assert len(full) > 40
+
+
+def test_each_load_trained_a_model_version(both: duckdb.DuckDBPyConnection) -> None:
+    """The record of the builds the full refresh kept: one version per load that retrained."""
+    versions = both.execute("select count(distinct model_version) from incremental.segment_model_versions")
+    assert versions.fetchone()[0] == BATCHES
+
+
+def _files(folder: Path, *names: str) -> tuple[Path, ...]:
+    folder.mkdir(exist_ok=True)
+    for name in names:
+        (folder / name).write_text(f"{name}\n")
+    return appends.raw_files(folder)
+
+
+def _built(files: tuple[Path, ...], warehouse: Path, dbt_vars: str | None = None) -> appends.Manifest:
+    warehouse.touch()
+    parts = tuple(
+        appends.LandedPart(appends.RawFile.of(path), f"part-{n}.parquet", n * 10 + 1, 10)
+        for n, path in enumerate(files)
+    )
+    return appends.Manifest(str(warehouse.resolve()), dbt_vars, parts, built=True)
+
+
+def test_new_files_after_the_built_ones_are_an_append(tmp_path: Path) -> None:
+    warehouse = tmp_path / "w.duckdb"
+    manifest = _built(_files(tmp_path / "in", "2011-12-01.csv"), warehouse)
+    files = _files(tmp_path / "in", "2011-12-02.csv", "notes.md")
+    plan = appends.plan_load(files, manifest, warehouse, None)
+    assert plan.incremental
+    assert [path.name for path in plan.new_files] == ["2011-12-02.csv"]
+    assert plan.kept == manifest.parts
+
+
+def test_an_unchanged_input_appends_nothing(tmp_path: Path) -> None:
+    warehouse = tmp_path / "w.duckdb"
+    files = _files(tmp_path / "in", "log.csv")
+    plan = appends.plan_load(files, _built(files, warehouse), warehouse, None)
+    assert plan.incremental and plan.new_files == ()
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ("rewrite", "changed since the last build"),
+        ("remove", "no longer in the input"),
+        ("vars", "the vars changed"),
+        ("warehouse", "another warehouse"),
+        ("unfinished", "did not finish"),
+        ("first", "first build"),
+    ],
+)
+def test_anything_but_an_append_rebuilds_every_file(tmp_path: Path, change: str, reason: str) -> None:
+    warehouse = tmp_path / "w.duckdb"
+    files = _files(tmp_path / "in", "a.csv", "b.csv")
+    manifest: appends.Manifest | None = _built(files, warehouse)
+    dbt_vars = None
+    if change == "rewrite":
+        files[0].write_text("a new export of the whole log, longer\n")
+    elif change == "remove":
+        files[0].unlink()
+        files = files[1:]
+    elif change == "vars":
+        dbt_vars = "{snapshot_date: 2011-12-01}"
+    elif change == "warehouse":
+        warehouse = tmp_path / "other.duckdb"
+        warehouse.touch()
+    elif change == "unfinished":
+        manifest = appends.Manifest(manifest.warehouse, None, manifest.parts, built=False)
+    else:
+        manifest = None
+    plan = appends.plan_load(files, manifest, warehouse, dbt_vars)
+    assert not plan.incremental
+    assert reason in plan.reason
+    assert plan.new_files == files and plan.kept == ()
+
+
+def test_landing_an_append_numbers_after_the_kept_parts(tmp_path: Path) -> None:
+    (tmp_path / "in").mkdir()
+    log = synthetic.generate_transactions(synthetic.SyntheticConfig(n_customers=20, seed=3))
+    for name in ("a.parquet", "b.parquet"):
+        synthetic.write_transactions(log, tmp_path / "in" / name)
+    landed, warehouse = tmp_path / "landed", tmp_path / "w.duckdb"
+    first = appends.land_plan(
+        appends.plan_load(appends.raw_files(tmp_path / "in")[:1], None, warehouse, None),
+        landed,
+        warehouse,
+        None,
+    )
+    appends.mark_built(landed, first)
+    warehouse.touch()
+    plan = appends.plan_load(
+        appends.raw_files(tmp_path / "in"), appends.read_manifest(landed), warehouse, None
+    )
+    second = appends.land_plan(plan, landed, warehouse, None)
+    with duckdb.connect() as con:
+        numbers = con.execute(
+            "select min(source_row_number), max(source_row_number), count(*)"
+            f" from '{appends.landed_glob(landed)}'"
+        ).fetchone()
+    lines = first.line_count
+    assert plan.incremental
+    assert [part.first_row_number for part in second.parts] == [1, lines + 1]
+    assert numbers == (1, 2 * lines, 2 * lines)
+    assert not second.built and appends.read_manifest(landed) == second
