@@ -21,7 +21,9 @@ snapshots as (
     select
         snapshot_date,
         row_number() over (order by snapshot_date) as snapshot_index
-    from ({{ segment_history_dates_to_compute(ref('int_segment_snapshot_dates'), ref('int_snapshot_date')) }}) as dates_to_compute
+    from (
+        {{ segment_history_dates_to_compute(ref('int_segment_snapshot_dates'), ref('int_snapshot_date')) }}
+    ) as dates_to_compute
 
 ),
 
