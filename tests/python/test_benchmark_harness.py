@@ -283,13 +283,18 @@ def rules_frame() -> pd.DataFrame:
     return frame[list(reference.COLUMNS)]
 
 
+def pandas_features(path: Path) -> pd.DataFrame:
+    lines = reference.classify(reference.load(path), reference.non_product_codes())
+    return reference.customer_features(reference.purchase_invoices(lines.purchases), lines.snapshot)
+
+
 def pandas_totals(path: Path) -> tuple[int, float]:
-    purchases, snapshot = reference.clean(reference.load(path), reference.non_product_codes())
-    features = reference.rfm(purchases, snapshot)
+    features = pandas_features(path)
     return len(features), float(features["monetary"].sum())
 
 
 def floor_totals(path: Path, tmp_path: Path) -> tuple[int, float]:
+    tmp_path.mkdir(parents=True, exist_ok=True)
     found = bench.floor_query(path, tmp_path / "floor.duckdb")
     return int(found["customers"]), float(found["monetary"])
 
@@ -299,6 +304,17 @@ def test_pandas_reference_and_floor_apply_every_rule(tmp_path: Path) -> None:
     rules_frame().to_parquet(path)
     assert pandas_totals(path) == (2, 26.0)
     assert floor_totals(path, tmp_path) == (2, 26.0)
+
+
+def test_pandas_customer_features(tmp_path: Path) -> None:
+    path = tmp_path / "rules.parquet"
+    rules_frame().to_parquet(path)
+    features = pandas_features(path).set_index("customer_id")
+    # Ids as staging writes them; the snapshot is the day after the last line (2011-12-13).
+    assert features.to_dict("index") == {
+        "1": {"recency_days": 10, "frequency": 2, "monetary": 16.0, "tenure_days": 2},
+        "2": {"recency_days": 2, "frequency": 1, "monetary": 10.0, "tenure_days": 0},
+    }
 
 
 def test_pandas_reference_and_floor_agree_on_synthetic_data(tmp_path: Path) -> None:
@@ -322,11 +338,79 @@ def test_floor_reads_the_older_uci_csv_layout(tmp_path: Path) -> None:
     assert floor_totals(path, tmp_path) == (2, 26.0)
 
 
-def test_pandas_k_search_scores_every_k() -> None:
-    features = pd.DataFrame(
-        {"recency": [1, 2, 300, 310] * 10, "frequency": [9, 8, 1, 1] * 10, "monetary": 5.0}
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        (pd.Series([12346.0, None, 12347.5]), ["12346", None, "12347.5"]),
+        (
+            pd.Series(["12346.0", " 12347 ", "", "nan", None, "C-9"]),
+            ["12346", "12347", None, None, None, "C-9"],
+        ),
+    ],
+)
+def test_customer_ids_as_staging_writes_them(values: pd.Series, expected: list[str | None]) -> None:
+    assert reference.customer_ids(values).tolist() == expected
+
+
+# --- the pandas reference builds the Python models' inputs as the SQL models do --------------------
+
+
+def first_purchase_lines() -> pd.DataFrame:
+    """Customer 1: first invoice (two lines) on Monday 2010-03-08, a cancellation before it, one invoice
+    within the year and one after; customer 2: first invoice too recent for a full year; customer 3:
+    first seen in the left-censoring window (left out); customer 4 on the last day; a guest invoice."""
+    rows = [
+        ("100", "A1", 2, 1.0, 3.0, "2010-01-02 08:00", "France"),  # customer 3, censored
+        ("C101", "A1", -1, 1.0, 1.0, "2010-02-20 09:00", "France"),
+        ("102", "A1", 2, 1.0, 1.0, "2010-03-08 14:30", "France"),
+        ("102", "B2", 1, 3.0, 1.0, "2010-03-08 14:30", "France"),
+        ("103", "A1", 1, 2.0, 1.0, "2010-12-01 10:00", "France"),  # within 365 days
+        ("104", "A1", 1, 7.0, 1.0, "2011-06-01 10:00", "France"),  # after them
+        ("105", "A1", 3, 1.0, 2.0, "2011-11-20 16:00", "United Kingdom"),
+        ("106", "A1", 5, 1.0, None, "2011-11-21 10:00", "United Kingdom"),  # guest
+        ("107", "B2", 1, 4.0, 2.0, "2011-11-22 10:00", "United Kingdom"),
+        ("108", "B2", 1, 4.0, 4.0, "2011-12-09 10:00", "United Kingdom"),  # ends the data
+    ]
+    columns = ["Invoice", "StockCode", "Quantity", "Price", "Customer ID", "InvoiceDate", "Country"]
+    frame = pd.DataFrame(rows, columns=columns)
+    frame["InvoiceDate"] = pd.to_datetime(frame["InvoiceDate"])
+    frame["Description"] = "ITEM"
+    return frame[list(reference.COLUMNS)]
+
+
+def test_first_purchases_as_int_customer_first_purchases(tmp_path: Path) -> None:
+    path = tmp_path / "first.parquet"
+    first_purchase_lines().to_parquet(path)
+    lines = reference.classify(reference.load(path), reference.non_product_codes())
+    invoices = reference.purchase_invoices(lines.purchases)
+    segments = pd.DataFrame({"customer_id": ["1", "2", "3", "4"], "segment_id": [1, 2, 1, 2]})
+    segments["segment_name"] = segments["segment_id"].map({1: "Champions", 2: "Lost"})
+    first = reference.first_purchases(invoices, lines, segments).set_index("customer_id")
+    assert first.index.tolist() == ["1", "2", "4"]  # 3 first bought in the data's first 60 days
+    one, two = first.loc["1"], first.loc["2"]
+    assert (one["first_invoiced_at"], one["first_invoice_date"]) == (
+        pd.Timestamp("2010-03-08 14:30"),
+        pd.Timestamp("2010-03-08"),
     )
-    config = reference.SegmentationConfig(k_min=2, k_max=3)
-    diagnostics = reference.k_search(reference.scale(features), config)
-    assert list(diagnostics["k"]) == [2, 3]
-    assert diagnostics["silhouette"].iloc[0] > 0.9
+    assert bool(one["is_training"]) and not bool(two["is_training"])
+    assert (one["first_invoice_value"], one["first_invoice_lines"], one["first_invoice_units"]) == (5.0, 2, 3)
+    assert (one["first_invoice_distinct_products"], one["first_invoice_mean_unit_price"]) == (2, 2.0)
+    # The home country has the most purchase invoices of identified customers (France 4, UK 3).
+    assert bool(one["first_invoice_is_home_country"]) and not bool(two["first_invoice_is_home_country"])
+    assert (one["first_invoice_month"], one["first_invoice_weekday"], one["first_invoice_hour"]) == (3, 0, 14)
+    assert bool(one["had_cancellation_before_first_invoice"])
+    assert not bool(two["had_cancellation_before_first_invoice"])
+    assert (one["next_year_purchase_count"], one["next_year_purchase_value"]) == (1, 2.0)
+    assert pd.isna(two["next_year_purchase_count"]) and pd.isna(two["next_year_purchase_value"])
+    assert (one["final_segment_id"], one["final_segment_name"]) == (1, "Champions")
+
+
+def test_pandas_reference_runs_the_python_models_work(tmp_path: Path) -> None:
+    path = tmp_path / "synthetic.parquet"
+    generate_transactions(SyntheticConfig(n_customers=400, seed=5)).to_parquet(path)
+    found = reference.run(path)
+    assert (found["customers"], found["monetary"]) == pytest.approx(floor_totals(path, tmp_path))
+    assert reference.SegmentationConfig().k_min <= found["chosen_k"] <= reference.SegmentationConfig().k_max
+    assert 0 < found["predicted_customers"] < found["customers"]
+    assert found["training_customers"] > 0
+    assert {"k diagnostics and stability", "prediction cross-validation"} <= set(found["seconds"])
