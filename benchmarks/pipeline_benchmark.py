@@ -1231,8 +1231,10 @@ def write_chart(results: Sequence[DatasetResult], path: Path) -> None:
         ax.yaxis.set_minor_formatter(ticker.NullFormatter())
         ax.set_title(title)
         ax.set_xticks(range(len(results)), labels, fontsize=8)
-        ax.legend(fontsize=8)
-    figure.tight_layout()
+    # One legend below both charts: inside either it hid the bars.
+    handles, names = axes[0].get_legend_handles_labels()
+    figure.legend(handles, names, loc="lower center", ncol=max(1, len(names)), fontsize=8, frameon=False)
+    figure.tight_layout(rect=(0, 0.06, 1, 1))
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, dpi=120)
     plt.close(figure)
