@@ -115,8 +115,15 @@ def _keyword_category(description: str) -> str | None:
 
 
 def _main_descriptions(lines: pd.DataFrame) -> pd.DataFrame:
-    """One description per stock code: its most frequent one, ties to the first in sort order."""
-    counts = lines.groupby(["stock_code", "description"], dropna=False).size().rename("n").reset_index()
+    """One description per stock code: its most frequent one, ties to the first in sort order.
+
+    `lines` are purchase lines, or (with a ``line_count`` column) counts of them per stock code and
+    description, as the warehouse sums them.
+    """
+    grouped = lines.groupby(["stock_code", "description"], dropna=False)
+    counts = (
+        (grouped["line_count"].sum() if "line_count" in lines else grouped.size()).rename("n").reset_index()
+    )
     counts["description"] = counts["description"].fillna("").astype(str)
     ordered = counts.sort_values(["stock_code", "n", "description"], ascending=[True, False, True])
     return ordered.drop_duplicates("stock_code").loc[:, ["stock_code", "description"]].reset_index(drop=True)
@@ -146,7 +153,8 @@ def categorise_products(lines: pd.DataFrame, config: CategoryConfig | None = Non
     """Model ``product_categories``: one row per stock code (PRODUCT_COLUMNS), see module doc."""
     config = CategoryConfig() if config is None else config
     # A log without product codes has no products to categorise.
-    products = _main_descriptions(lines.loc[lines["stock_code"].notna(), ["stock_code", "description"]])
+    columns = [c for c in ("stock_code", "description", "line_count") if c in lines]
+    products = _main_descriptions(lines.loc[lines["stock_code"].notna(), columns])
     matched = [_keyword_category(d) for d in products["description"]]
     nearest, similarity = _nearest_categories(products["description"].tolist(), matched)
     by_keyword = np.array([c is not None for c in matched], dtype=bool)

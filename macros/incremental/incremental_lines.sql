@@ -27,6 +27,16 @@
     {%- if model is not defined or model.resource_type == 'unit_test' -%}
         {{ return(none) }}
     {%- endif -%}
+    {#- Lines numbered in staging (a warehouse table without source_row_number) are numbered by
+        their values, so an appended line can take an earlier line's number: rebuild. -#}
+    {%- set source_relation = api.Relation.create(
+        database=target.database, schema=var('raw_source_schema'), identifier=var('raw_source_table')
+    ) -%}
+    {%- set source_columns = adapter.get_columns_in_relation(source_relation) | map(attribute='name')
+        | map('lower') | list -%}
+    {%- if 'source_row_number' not in source_columns -%}
+        {{ return(none) }}
+    {%- endif -%}
     {%- set classified = adapter.get_relation(
         database=this.database, schema=this.schema, identifier='int_transaction_lines_classified'
     ) -%}
@@ -55,3 +65,14 @@
         and the table's row groups below it by their min/max statistics. -#}
     {{- row_number ~ ' > ' ~ watermark if watermark is not none else 'true' -}}
 {%- endmacro %}
+
+
+{% macro rebuild_when_not_appending() %}
+    {#- A pre-hook of the incremental line models: when the table exists but this build cannot
+        append (built_lines_watermark is none: the source lost its row numbers, or the classified
+        lines are gone), empty it, so the model's select of every line rebuilds it instead of
+        adding every line a second time. -#}
+    {%- if execute and is_incremental() and built_lines_watermark() is none -%}
+        delete from {{ this }}
+    {%- endif -%}
+{% endmacro %}

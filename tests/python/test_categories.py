@@ -67,6 +67,18 @@ def test_words_not_substrings_and_most_frequent_description() -> None:
     assert products.loc["B", "category"] == "home_decor"  # BUNTING before PARTY's toys_party
 
 
+def test_counted_descriptions_categorise_as_their_lines_do() -> None:
+    """The model passes line counts per stock code and description, not the lines: a rarer
+    description with more lines in one row must still lose to the more frequent one."""
+    rows = [("A", "BAGUETTE DISH"), ("B", "PARTY BUNTING"), ("B", "PARTY BUNTING"), ("B", "bunting, misc")]
+    counted = pd.DataFrame(
+        [("A", "BAGUETTE DISH", 1), ("B", "bunting, misc", 1), ("B", "PARTY BUNTING", 2)],
+        columns=["stock_code", "description", "line_count"],
+    )
+    pd.testing.assert_frame_equal(categorise_products(counted), categorise_products(lines(rows)))
+    assert categorise_products(counted).set_index("stock_code").loc["B", "description"] == "PARTY BUNTING"
+
+
 def test_every_description_unmatched_is_other() -> None:
     products = categorise_products(lines([("1", "ZZZ"), ("2", None)]))
     assert products["category"].eq(OTHER).all() and products["assigned_by"].eq("none").all()

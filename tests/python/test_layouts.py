@@ -178,6 +178,24 @@ def test_orders_grain_and_a_warehouse_table(tmp_path: Path, purchases: pd.DataFr
     )
     assert lines == (len(purchases), len(purchases))
 
+    # A row added to the table: numbered by values in staging, it takes an earlier row's number,
+    # so the next build cannot append and rebuilds the line tables (macro
+    # rebuild_when_not_appending) instead of adding every line a second time.
+    with duckdb.connect(str(table_warehouse)) as con:
+        con.execute(
+            "insert into shop.sales select buyer, sold_at - interval 1 day, units, 7.25"
+            " from shop.sales order by sold_at limit 1"
+        )
+    again = dbt_runner.run(invocation)
+    assert again.returncode == 0, again.output[-4000:]
+    with duckdb.connect(str(table_warehouse), read_only=True) as con:
+        lines_again = con.execute(
+            "select count(*), count(distinct source_row_number) from int_transaction_lines_classified"
+        ).fetchone()
+        money_again = con.execute("select sum(monetary) from customers").fetchone()[0]
+    assert lines_again == (len(purchases) + 1, len(purchases) + 1)
+    assert money_again == table_money[0] + Decimal("7.25")
+
 
 # --------------------------------------------------------------------------------------------
 # Date forms: staging, the snapshot date and data_coverage only (seconds per file)

@@ -7,10 +7,9 @@ purchase_invoices as (
 
 ),
 
-purchase_lines as (
+customer_products as (
 
-    select * from {{ ref('int_purchase_lines') }}
-    where not is_guest
+    select * from {{ ref('int_customer_products') }}
 
 ),
 
@@ -42,13 +41,14 @@ invoice_totals as (
 
 ),
 
+-- One row per product bought, so a count of rows is the count of distinct products.
 product_totals as (
 
     select
         customer_id,
-        {{ distinct_product_count('stock_code') }} as distinct_products
+        {{ value_if_in_layout('stock_code', 'count(*)') }} as distinct_products
 
-    from purchase_lines
+    from customer_products
     group by customer_id
 
 ),
@@ -185,7 +185,7 @@ final as (
 
     from invoice_totals
     cross join snapshot
-    inner join product_totals
+    left join product_totals
         on invoice_totals.customer_id = product_totals.customer_id
     inner join country_ranks
         on

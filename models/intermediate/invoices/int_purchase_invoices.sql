@@ -5,6 +5,7 @@
     incremental_strategy='delete+insert',
     unique_key='invoice_no',
     on_schema_change='fail',
+    pre_hook="{{ rebuild_when_not_appending() }}",
 ) }}
 {%- set watermark = own_watermark('last_source_row_number') -%}
 

@@ -30,6 +30,7 @@
     incremental_strategy='delete+insert',
     unique_key='source_row_number',
     on_schema_change='fail',
+    pre_hook="{{ rebuild_when_not_appending() }}",
 ) }}
 {%- set watermark = built_lines_watermark() -%}
 

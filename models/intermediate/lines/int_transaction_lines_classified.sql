@@ -5,7 +5,12 @@
 {#- Appended lines only (macro built_lines_watermark): a line's outcome depends on its own fields,
     the copies before it (int_duplicate_lines, which looks back across loads) and the snapshot
     date, which only moves later as lines are appended, so no earlier line changes its outcome. -#}
-{{ config(materialized=line_model_materialization(), incremental_strategy='append', on_schema_change='fail') }}
+{{ config(
+    materialized=line_model_materialization(),
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ rebuild_when_not_appending() }}",
+) }}
 {%- set watermark = built_lines_watermark() -%}
 with
 

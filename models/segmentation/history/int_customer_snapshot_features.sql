@@ -45,10 +45,8 @@ customer_products as (
     select
         customer_id,
         stock_code,
-        min(invoice_date) as first_bought_date
-    from {{ ref('int_purchase_lines') }}
-    where not is_guest
-    group by customer_id, stock_code
+        first_bought_date
+    from {{ ref('int_customer_products') }}
 
 ),
 

@@ -6,13 +6,12 @@ from segmentation.warehouse import to_pandas
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    # Summed per customer and product in SQL, exactly in decimals, and sorted: pandas then adds
-    # the same floats in the same order whatever order the lines were stored in (an appended
-    # build stores them by load), so the shares agree to the last bit with a full build.
+    # The value per customer and product is summed in SQL, exactly in decimals
+    # (int_customer_products), and sorted, so pandas adds the same floats in the same order
+    # however the lines were loaded: the shares agree to the last bit with a full build.
     spend = (
-        dbt.ref("int_purchase_lines")
-        .filter("not is_guest")
-        .aggregate("customer_id, stock_code, sum(line_value) as line_value", "customer_id, stock_code")
+        dbt.ref("int_customer_products")
+        .select("customer_id, stock_code, purchase_value as line_value")
         .order("customer_id, stock_code")
     )
     products = to_pandas(dbt.ref("product_categories"))
