@@ -76,3 +76,22 @@
         delete from {{ this }}
     {%- endif -%}
 {% endmacro %}
+
+
+{% macro tested_lines_after(row_number='source_row_number') -%}
+    {#- For a test of an append-only line table: the lines this build added (all on a full build).
+        The earlier lines are unchanged since the build that added and tested them, so checking the
+        new ones keeps a whole-table property (unique row numbers, a reconciliation) exact. Read
+        when the test runs, after the models: int_snapshot_date says where this build started. -#}
+    {%- if not execute or not incremental_lines_enabled() -%}
+        {{ return('true') }}
+    {%- endif -%}
+    {%- set snapshot = adapter.get_relation(
+        database=target.database, schema=target.schema, identifier='int_snapshot_date'
+    ) -%}
+    {%- if snapshot is none -%}
+        {{ return('true') }}
+    {%- endif -%}
+    {%- set started = run_query('select built_through_source_row_number from ' ~ snapshot).columns[0].values()[0] -%}
+    {{ return(lines_after(started if started else none, row_number)) }}
+{%- endmacro %}

@@ -11,6 +11,8 @@ duplicates as (
         source_row_number,
         first_copy_source_row_number
     from {{ ref('int_duplicate_lines') }}
+    -- On an appended build the duplicates it found (earlier ones were checked when found).
+    where {{ tested_lines_after() }}
 
 ),
 

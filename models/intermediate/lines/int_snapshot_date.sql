@@ -95,7 +95,8 @@ final as (
             else {{ snapshot_override or day_after_last_invoice }}
         end as snapshot_date,
         {{ 'true' if snapshot_override else 'false' }} as is_snapshot_date_from_var,
-        earliest_new_line_date
+        earliest_new_line_date,
+        cast({{ watermark if watermark is not none else 0 }} as bigint) as built_through_source_row_number
     from data_bounds
 
 )
