@@ -12,15 +12,15 @@
 
 
 {% macro built_lines_watermark() %}
-    {#- The largest source_row_number an earlier build classified: the lines above it are new, and
+    {#- The decision int_snapshot_date makes when a build starts, recorded as its
+        built_through_source_row_number for the other line models (this_build_watermark): the
+        largest source_row_number an earlier build classified, whose lines above it are new, as
         every line at or below it is already in int_transaction_lines_classified. Row numbers only
         grow as a log is appended to (segmentation.appends lands a new file from N + 1), so "new"
         needs no load timestamps. none: this build classifies every line (the first build,
-        --full-refresh, a unit test, or a warehouse that rebuilds the line tables each time).
-
-        The classified table is looked up, not ref()'d: the models that run before it in the same
-        build (duplicates, the snapshot date) must see its previous contents, and a ref() would make
-        a cycle. -#}
+        --full-refresh, a unit test, a warehouse that rebuilds the line tables each time, or a
+        source that no longer holds the classified lines). The classified table is looked up, not
+        ref()'d: int_snapshot_date runs before it, and a ref() would make a cycle. -#}
     {%- if not execute or flags.FULL_REFRESH or not incremental_lines_enabled() -%}
         {{ return(none) }}
     {%- endif -%}
@@ -44,7 +44,57 @@
         {{ return(none) }}
     {%- endif -%}
     {%- set watermark = run_query('select max(source_row_number) from ' ~ classified).columns[0].values()[0] -%}
-    {{ return(watermark if watermark is not none else 0) }}
+    {%- if watermark is none -%}
+        {{ return(0) }}
+    {%- endif -%}
+    {{ return(watermark if source_still_holds_classified_lines(source_relation, classified, watermark) else none) }}
+{% endmacro %}
+
+
+{% macro source_still_holds_classified_lines(source_relation, classified, watermark) %}
+    {#- A replaced source (a new export of the whole log, a shorter file) must not be taken for an
+        appended one. Cheap checks, as the point is not to read every line: the source has as many
+        lines up to the watermark as were classified, and the first and last lines of that range
+        (lines_compared_for_replacement each) read as they were classified. -#}
+    {%- set sample = var('lines_compared_for_replacement') | int -%}
+    {%- set fingerprint = 'hash(source_row_number, invoiced_at, customer_id, quantity, unit_price)' -%}
+    {%- set in_sample = 'source_row_number <= ' ~ sample ~ ' or source_row_number > ' ~ (watermark - sample) -%}
+    {#- Looked up, not ref()'d, like the classified lines (built_lines_watermark). -#}
+    {%- set staged = adapter.get_relation(
+        database=classified.database, schema=classified.schema, identifier='stg_retail__transactions'
+    ) -%}
+    {%- if staged is none -%}
+        {{ return(false) }}
+    {%- endif -%}
+    {%- set check -%}
+        with
+        source_lines as (
+            select count(*) as line_count from {{ source_relation }}
+            where source_row_number <= {{ watermark }}
+        ),
+        classified_lines as (
+            select count(*) as line_count from {{ classified }}
+        ),
+        source_sample as (
+            select {{ fingerprint }} as line_hash from {{ staged }}
+            where source_row_number <= {{ watermark }} and ({{ in_sample }})
+        ),
+        classified_sample as (
+            select {{ fingerprint }} as line_hash from {{ classified }}
+            where {{ in_sample }}
+        ),
+        differing as (
+            select count(*) as line_count from (
+                (select line_hash from source_sample except all select line_hash from classified_sample)
+                union all
+                (select line_hash from classified_sample except all select line_hash from source_sample)
+            ) as differences
+        )
+        select
+            source_lines.line_count = classified_lines.line_count and differing.line_count = 0 as holds
+        from source_lines cross join classified_lines cross join differing
+    {%- endset -%}
+    {{ return(run_query(check).columns[0].values()[0]) }}
 {% endmacro %}
 
 
@@ -52,7 +102,7 @@
     {#- The largest `column` of this model's own table from an earlier build, for a model whose rows
         carry the highest source_row_number they were built from (invoices, customer products); none
         when the model is built whole (see built_lines_watermark). -#}
-    {%- if built_lines_watermark() is none or not is_incremental() -%}
+    {%- if this_build_watermark() is none or not is_incremental() -%}
         {{ return(none) }}
     {%- endif -%}
     {%- set watermark = run_query('select max(' ~ column ~ ') from ' ~ this).columns[0].values()[0] -%}
@@ -69,29 +119,40 @@
 
 {% macro rebuild_when_not_appending() %}
     {#- A pre-hook of the incremental line models: when the table exists but this build cannot
-        append (built_lines_watermark is none: the source lost its row numbers, or the classified
-        lines are gone), empty it, so the model's select of every line rebuilds it instead of
+        append (this_build_watermark is none: the source was replaced or lost its row numbers, or
+        the classified lines are gone), empty it, so the model's select of every line rebuilds it instead of
         adding every line a second time. -#}
-    {%- if execute and is_incremental() and built_lines_watermark() is none -%}
+    {%- if execute and is_incremental() and this_build_watermark() is none -%}
         delete from {{ this }}
     {%- endif -%}
+{% endmacro %}
+
+
+{% macro this_build_watermark() %}
+    {#- The watermark this build appends above, as int_snapshot_date decided it when the build
+        started (built_lines_watermark, with its checks of the source): every line model and test
+        reads the one decision, although the classified table grows during the build. none: this
+        build rebuilds every line. -#}
+    {%- if not execute or not incremental_lines_enabled() or flags.FULL_REFRESH -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- if model is not defined or model.resource_type == 'unit_test' -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set snapshot = adapter.get_relation(
+        database=target.database, schema=target.schema, identifier='int_snapshot_date'
+    ) -%}
+    {%- if snapshot is none -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set started = run_query('select built_through_source_row_number from ' ~ snapshot).columns[0].values()[0] -%}
+    {{ return(started if started else none) }}
 {% endmacro %}
 
 
 {% macro tested_lines_after(row_number='source_row_number') -%}
     {#- For a test of an append-only line table: the lines this build added (all on a full build).
         The earlier lines are unchanged since the build that added and tested them, so checking the
-        new ones keeps a whole-table property (unique row numbers, a reconciliation) exact. Read
-        when the test runs, after the models: int_snapshot_date says where this build started. -#}
-    {%- if not execute or not incremental_lines_enabled() -%}
-        {{ return('true') }}
-    {%- endif -%}
-    {%- set snapshot = adapter.get_relation(
-        database=target.database, schema=target.schema, identifier='int_snapshot_date'
-    ) -%}
-    {%- if snapshot is none -%}
-        {{ return('true') }}
-    {%- endif -%}
-    {%- set started = run_query('select built_through_source_row_number from ' ~ snapshot).columns[0].values()[0] -%}
-    {{ return(lines_after(started if started else none, row_number)) }}
+        new ones keeps a whole-table property (unique row numbers, a reconciliation) exact. -#}
+    {{- return(lines_after(this_build_watermark(), row_number)) -}}
 {%- endmacro %}

@@ -16,6 +16,9 @@ from segmentation.pipeline import EXIT_INPUT_ERROR
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 SHARED_DATA_DIR = PROJECT_DIR.parent / "shared" / "data"
+# Columns of int_snapshot_date that describe the build itself, not the data: where an appended
+# build started and the earliest line it added. A rerun or a full refresh changes them alone.
+BUILD_RECORD_COLUMNS = ("earliest_new_line_date", "built_through_source_row_number")
 
 
 def dbt_invocation(

@@ -14,12 +14,10 @@ import duckdb
 import pytest
 
 from segmentation import appends, dbt_runner, synthetic
-from tests.python.conftest import dbt_invocation
+from tests.python.conftest import BUILD_RECORD_COLUMNS, dbt_invocation
 
 SMALL = synthetic.SyntheticConfig(n_customers=400, seed=11)
 BATCHES = 3
-# Columns that describe the build itself, not the data: where it started and what it added.
-BUILD_COLUMNS = ("earliest_new_line_date", "built_through_source_row_number")
 
 
 def _interleaved_batches(raw: Path, folder: Path) -> list[Path]:
@@ -174,7 +172,7 @@ def test_every_table_equals_a_full_refresh(both: duckdb.DuckDBPyConnection) -> N
                 " where table_catalog = 'refreshed' and table_name = ? order by ordinal_position",
                 [table],
             ).fetchall()
-            if row[0] not in BUILD_COLUMNS
+            if row[0] not in BUILD_RECORD_COLUMNS
         )
         only_full, only_incremental = _difference(both, columns, table)
         if only_full or only_incremental:

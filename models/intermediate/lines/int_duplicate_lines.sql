@@ -20,7 +20,7 @@
 {#- Without an invoice or order id a log cannot tell a copy of a line from a second purchase of
     the same amount by the same customer at the same time: there, no line is a duplicate. -#}
 {%- set lines_have_ids = 'invoice_no' in retail_layout_columns() -%}
-{#- On an appended build only the new lines are checked (macro built_lines_watermark), against
+{#- On an appended build only the new lines are checked (macro this_build_watermark), against
     each other and against the earlier lines of their invoices: every copy of a line shares its
     invoice number, so a copy of a line loaded last week is still found, and the first copy in
     file order, the kept one, is never a new line. delete+insert on the row number: a build that
@@ -32,7 +32,8 @@
     on_schema_change='fail',
     pre_hook="{{ rebuild_when_not_appending() }}",
 ) }}
-{%- set watermark = built_lines_watermark() -%}
+{%- set watermark = this_build_watermark() -%}
+-- depends_on: {{ ref('int_snapshot_date') }}
 
 with
 

@@ -2,7 +2,7 @@
     non-product lines, one without quantities no quantity to check (macro retail_layout_columns). -#}
 {%- set layout = retail_layout_columns() -%}
 {%- set invoice_line_grain = retail_layout_grain() == 'invoice lines' -%}
-{#- Appended lines only (macro built_lines_watermark): a line's outcome depends on its own fields,
+{#- Appended lines only (macro this_build_watermark): a line's outcome depends on its own fields,
     the copies before it (int_duplicate_lines, which looks back across loads) and the snapshot
     date, which only moves later as lines are appended, so no earlier line changes its outcome. -#}
 {{ config(
@@ -11,7 +11,7 @@
     on_schema_change='fail',
     pre_hook="{{ rebuild_when_not_appending() }}",
 ) }}
-{%- set watermark = built_lines_watermark() -%}
+{%- set watermark = this_build_watermark() -%}
 with
 
 transactions as (
