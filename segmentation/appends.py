@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from segmentation import land
@@ -77,7 +77,6 @@ class LoadPlan:
     reason: str
     kept: tuple[LandedPart, ...]
     new_files: tuple[Path, ...]
-    files: tuple[Path, ...] = field(default=())
 
 
 def raw_files(source: Path) -> tuple[Path, ...]:
@@ -99,7 +98,7 @@ def plan_load(
 ) -> LoadPlan:
     """Incremental when the manifest's files are, unchanged, the first of `files` and the last
     build from them into this warehouse finished with the same vars; else why not."""
-    full = LoadPlan(False, "", (), files, files)
+    full = LoadPlan(False, "", (), files)
     if manifest is None:
         return _replace(full, "first build from this input")
     if manifest.warehouse != str(warehouse.resolve()) or not warehouse.exists():
@@ -115,11 +114,11 @@ def plan_load(
         if current[position] != part.raw:
             return _replace(full, f"{part.raw.path} changed since the last build (a new export)")
     new_files = files[len(manifest.parts) :]
-    return LoadPlan(True, "", manifest.parts, new_files, files)
+    return LoadPlan(True, "", manifest.parts, new_files)
 
 
 def _replace(plan: LoadPlan, reason: str) -> LoadPlan:
-    return LoadPlan(False, reason, (), plan.new_files, plan.files)
+    return LoadPlan(False, reason, (), plan.new_files)
 
 
 def read_manifest(landed_dir: Path) -> Manifest | None:

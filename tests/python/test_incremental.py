@@ -295,3 +295,18 @@ def test_landing_an_append_numbers_after_the_kept_parts(tmp_path: Path) -> None:
     assert [part.first_row_number for part in second.parts] == [1, lines + 1]
     assert numbers == (1, 2 * lines, 2 * lines)
     assert not second.built and appends.read_manifest(landed) == second
+
+
+def test_the_summary_says_appended_or_rebuilt_and_why(tmp_path: Path) -> None:
+    warehouse = tmp_path / "w.duckdb"
+    files = _files(tmp_path / "in", "a.csv", "b.csv")
+    built = _built(files[:1], warehouse)
+    appended = appends.plan_load(files, built, warehouse, None)
+    after = appends.Manifest(built.warehouse, None, (*built.parts, built.parts[0]), built=False)
+    assert appends.describe_plan(appended, after) == (
+        "Load: appended 1 new file(s), 10 lines, to the 1 already built (10 lines); incremental build"
+    )
+    replaced = appends.plan_load(files, built, warehouse, "{currency: USD}")
+    assert appends.describe_plan(replaced, after) == (
+        "Load: full rebuild of 20 lines (the vars changed since the last build)"
+    )
