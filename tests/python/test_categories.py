@@ -13,6 +13,7 @@ from segmentation.categories import (
     categorise_products,
     category_shares,
     share_column,
+    shares_of_category_spend,
     with_category_shares,
 )
 
@@ -103,3 +104,25 @@ def test_spend_shares_sum_to_one_and_join_the_customers() -> None:
     joined = with_category_shares(customers, shares.reset_index())
     assert joined.loc[1, "spend_share_bags"] == 0.0 and joined.loc[0, "spend_share_bags"] == 0.75
     assert list(joined["customer_id"]) == ["c1", "c4"]
+
+
+def test_shares_from_category_totals_equal_shares_from_products() -> None:
+    """The model sums value per customer and category in SQL; the shares are those of the products."""
+    products = pd.DataFrame({"stock_code": ["1", "2"], "category": ["bags", "kitchen"]})
+    bought = pd.DataFrame(
+        {
+            "customer_id": ["c1", "c1", "c1", "c2"],
+            "stock_code": ["1", "2", "9", "2"],
+            "line_value": [3.0, 1.0, 4.0, 2.0],
+        }
+    )
+    by_category = pd.DataFrame(
+        {
+            "customer_id": ["c1", "c1", "c1", "c2"],
+            "category": ["bags", "kitchen", OTHER, "kitchen"],
+            "category_value": [3.0, 1.0, 4.0, 2.0],
+        }
+    )
+    shares = shares_of_category_spend(by_category)
+    pd.testing.assert_frame_equal(shares, category_shares(bought, products))
+    assert shares.set_index("customer_id").loc["c1", "spend_share_other"] == 0.5
