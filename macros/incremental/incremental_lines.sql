@@ -6,9 +6,24 @@
 {%- endmacro %}
 
 
-{% macro line_model_materialization() -%}
-    {{- return('incremental' if incremental_lines_enabled() else 'table') -}}
-{%- endmacro %}
+{% macro line_model_config(strategy, unique_key=none) %}
+    {#- The config of every incremental line model: `strategy` (append, or delete+insert on
+        `unique_key`), no silent schema drift, and the pre-hook that empties the table when the
+        build cannot append (rebuild_when_not_appending); a table where incremental_lines_enabled
+        is false. -#}
+    {#- Rendered when the hook runs, not here. -#}
+    {%- set rebuild_hook -%}{% raw %}{{ rebuild_when_not_appending() }}{% endraw %}{%- endset -%}
+    {%- set settings = {
+        'materialized': 'incremental' if incremental_lines_enabled() else 'table',
+        'incremental_strategy': strategy,
+        'on_schema_change': 'fail',
+        'pre_hook': rebuild_hook,
+    } -%}
+    {%- if unique_key is not none -%}
+        {%- do settings.update({'unique_key': unique_key}) -%}
+    {%- endif -%}
+    {{ return(settings) }}
+{% endmacro %}
 
 
 {% macro built_lines_watermark() %}

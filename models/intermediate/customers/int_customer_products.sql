@@ -3,13 +3,7 @@
     they read this table instead of every purchase line. On an appended build only the pairs with
     new purchase lines change: their earlier row (kept) is merged with the new lines' totals, and
     delete+insert replaces it. -#}
-{{ config(
-    materialized=line_model_materialization(),
-    incremental_strategy='delete+insert',
-    unique_key=['customer_id', 'stock_code'],
-    on_schema_change='fail',
-    pre_hook="{{ rebuild_when_not_appending() }}",
-) }}
+{{ config(**line_model_config('delete+insert', ['customer_id', 'stock_code'])) }}
 {%- set watermark = own_watermark('last_source_row_number') -%}
 
 with

@@ -1,12 +1,6 @@
 {#- On an appended build only the invoices that gained purchase lines are recomputed, from all
     their lines (an invoice's lines may arrive in two loads); delete+insert replaces them. -#}
-{{ config(
-    materialized=line_model_materialization(),
-    incremental_strategy='delete+insert',
-    unique_key='invoice_no',
-    on_schema_change='fail',
-    pre_hook="{{ rebuild_when_not_appending() }}",
-) }}
+{{ config(**line_model_config('delete+insert', 'invoice_no')) }}
 {%- set watermark = own_watermark('last_source_row_number') -%}
 
 with

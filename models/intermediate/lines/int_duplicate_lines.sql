@@ -25,13 +25,7 @@
     invoice number, so a copy of a line loaded last week is still found, and the first copy in
     file order, the kept one, is never a new line. delete+insert on the row number: a build that
     failed after this model re-checks the same new lines without listing them twice. -#}
-{{ config(
-    materialized=line_model_materialization(),
-    incremental_strategy='delete+insert',
-    unique_key='source_row_number',
-    on_schema_change='fail',
-    pre_hook="{{ rebuild_when_not_appending() }}",
-) }}
+{{ config(**line_model_config('delete+insert', 'source_row_number')) }}
 {%- set watermark = this_build_watermark() -%}
 -- depends_on: {{ ref('int_snapshot_date') }}
 

@@ -5,12 +5,7 @@
 {#- Appended lines only (macro this_build_watermark): a line's outcome depends on its own fields,
     the copies before it (int_duplicate_lines, which looks back across loads) and the snapshot
     date, which only moves later as lines are appended, so no earlier line changes its outcome. -#}
-{{ config(
-    materialized=line_model_materialization(),
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ rebuild_when_not_appending() }}",
-) }}
+{{ config(**line_model_config('append')) }}
 {%- set watermark = this_build_watermark() -%}
 with
 
