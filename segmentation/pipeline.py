@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -126,6 +127,10 @@ def summarise(warehouse: Path) -> str:
         snapshot, layout, columns, date_format = coverage.loc[
             0, ["snapshot_date", "raw_layout", "raw_columns", "raw_date_format"]
         ]
+        schedule = con.execute(
+            "select retrains, retrain_reason, trained_snapshot_date from int_segment_model_schedule"
+            " order by build_number desc limit 1"
+        ).fetchone()
         left_out = con.execute(
             """
             select customer_outcome, main_exclusion_reason, customer_count, line_count
@@ -148,9 +153,20 @@ def summarise(warehouse: Path) -> str:
             f"Guest purchase lines (no customer id, kept in totals, not in customer marts): {guests:,}",
             f"Customers: {customers:,}   purchase value: {currency.code} {purchase_value:,.2f}"
             f"   snapshot date: {snapshot:%Y-%m-%d}",
+            describe_models(*schedule),
             *left_out_lines(left_out),
             f"Warehouse: {warehouse}  (tables: customers, transaction_line_outcomes, ...)",
         ]
+    )
+
+
+def describe_models(retrained: bool, reason: str | None, trained_snapshot_date: date) -> str:
+    """Whether the build retrained the segment and new-customer models (int_segment_model_schedule)."""
+    if retrained:
+        return f"Models: retrained at the {trained_snapshot_date:%Y-%m-%d} snapshot ({reason})"
+    return (
+        f"Models: reused, as trained at the {trained_snapshot_date:%Y-%m-%d} snapshot; retrained once"
+        " var retrain_models_after_days have passed, or with --full-refresh"
     )
 
 

@@ -19,6 +19,8 @@ SHARED_DATA_DIR = PROJECT_DIR.parent / "shared" / "data"
 # Columns of int_snapshot_date that describe the build itself, not the data: where an appended
 # build started and the earliest line it added. A rerun or a full refresh changes them alone.
 BUILD_RECORD_COLUMNS = ("earliest_new_line_date", "built_through_source_row_number")
+# A table that is a log of the builds: one row per build, whether it retrained the models.
+BUILD_RECORD_TABLES = ("int_segment_model_schedule",)
 
 
 def dbt_invocation(

@@ -3,21 +3,33 @@ for value, and a replaced source is rebuilt whole (segmentation.appends).
 
 The reference is `dbt build --full-refresh` on a copy of the incremental warehouse, not a build
 into an empty one: the model versions (segment_model_versions) are a record of the builds, which a
-full refresh keeps, and the stable segment ids of every table follow them."""
+full refresh keeps, and the stable segment ids of every table follow them. Those builds retrain at
+every load (retrain_models_after_days 0); a build that reuses the stored models is compared with
+them on its own."""
 
 from __future__ import annotations
 
 import shutil
+from datetime import date
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from segmentation import appends, dbt_runner, synthetic
-from tests.python.conftest import BUILD_RECORD_COLUMNS, dbt_invocation
+from segmentation import appends, dbt_runner, pipeline, synthetic
+from tests.python.conftest import BUILD_RECORD_COLUMNS, BUILD_RECORD_TABLES, dbt_invocation
 
 SMALL = synthetic.SyntheticConfig(n_customers=400, seed=11)
 BATCHES = 3
+# Every build retrains, so that the trained models too must equal the full refresh's.
+RETRAIN_EVERY_BUILD = "{retrain_models_after_days: 0}"
+# The models a build reuses instead of retraining them (int_segment_model_schedule).
+TRAINED_TABLES = (
+    "segment_k_diagnostics",
+    "segment_centroids",
+    "prediction_metrics",
+    "segment_model_versions",
+)
 
 
 def _interleaved_batches(raw: Path, folder: Path) -> list[Path]:
@@ -40,14 +52,17 @@ def _interleaved_batches(raw: Path, folder: Path) -> list[Path]:
     return batches
 
 
-def _build(command: list[str], landed_dir: Path, warehouse: Path) -> None:
-    run = dbt_runner.run(dbt_invocation(command, appends.landed_glob(landed_dir), warehouse))
+def _build(
+    command: list[str], landed_dir: Path, warehouse: Path, dbt_vars: str | None = RETRAIN_EVERY_BUILD
+) -> None:
+    run = dbt_runner.run(dbt_invocation(command, appends.landed_glob(landed_dir), warehouse, dbt_vars))
     assert run.returncode == 0, f"dbt {' '.join(command)} failed:\n{run.output[-6000:]}"
 
 
 @pytest.fixture(scope="module")
 def builds(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, appends.Manifest]:
-    """The batches appended one build at a time, and a full refresh of a copy of the result."""
+    """The batches appended one build at a time, and a full refresh of a copy of the result; the
+    warehouse before the last load is kept as before-last/warehouse.duckdb beside them."""
     root = tmp_path_factory.mktemp("incremental")
     raw = synthetic.write_transactions(synthetic.generate_transactions(SMALL), root / "log.parquet")
     batches = _interleaved_batches(raw, root / "exports")
@@ -67,6 +82,9 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, append
         )
         appends.mark_built(landed_dir, manifest)
         manifest = appends.read_manifest(landed_dir)
+        if count == BATCHES - 1:
+            (root / "before-last").mkdir()
+            shutil.copy(incremental, root / "before-last" / "warehouse.duckdb")
     full = root / "full" / "warehouse.duckdb"
     full.parent.mkdir()
     shutil.copy(incremental, full)
@@ -164,7 +182,7 @@ def test_every_table_equals_a_full_refresh(both: duckdb.DuckDBPyConnection) -> N
     incremental, full = _tables(both, "incremental"), _tables(both, "refreshed")
     assert incremental == full
     differing = {}
-    for table in sorted(full):
+    for table in sorted(full - set(BUILD_RECORD_TABLES)):
         columns = ", ".join(
             f'"{row[0]}"'
             for row in both.execute(
@@ -310,3 +328,75 @@ def test_the_summary_says_appended_or_rebuilt_and_why(tmp_path: Path) -> None:
     assert appends.describe_plan(replaced, after) == (
         "Load: full rebuild of 20 lines (the vars changed since the last build)"
     )
+
+
+def test_the_summary_says_whether_the_models_were_retrained() -> None:
+    trained = date(2011, 12, 10)
+    assert pipeline.describe_models(True, "--full-refresh", trained) == (
+        "Models: retrained at the 2011-12-10 snapshot (--full-refresh)"
+    )
+    assert pipeline.describe_models(False, None, trained) == (
+        "Models: reused, as trained at the 2011-12-10 snapshot; retrained once var"
+        " retrain_models_after_days have passed, or with --full-refresh"
+    )
+
+
+@pytest.fixture(scope="module")
+def reused(builds: tuple[Path, Path, appends.Manifest]) -> duckdb.DuckDBPyConnection:
+    """The last load appended to the warehouse before it with the default settings, so that the
+    build reuses the models the previous one trained; attached as `reused`, beside `before`
+    (that previous warehouse) and `refreshed` (the full refresh of every load)."""
+    incremental, full, _ = builds
+    before = incremental.parent.parent / "before-last" / "warehouse.duckdb"
+    warehouse = incremental.parent.parent / "reused" / "warehouse.duckdb"
+    warehouse.parent.mkdir()
+    shutil.copy(before, warehouse)
+    _build(
+        ["build", "--exclude-resource-type", "unit_test"],
+        incremental.parent.parent / "landed",
+        warehouse,
+        None,
+    )
+    con = duckdb.connect()
+    for name, path in (("reused", warehouse), ("before", before), ("refreshed", full)):
+        con.execute(f"attach '{path}' as {name} (read_only)")
+    yield con
+    con.close()
+
+
+def _same_rows(con: duckdb.DuckDBPyConnection, table: str, left: str, right: str) -> bool:
+    return not con.execute(
+        f"(select * from {left}.{table} except all select * from {right}.{table})"
+        f" union all (select * from {right}.{table} except all select * from {left}.{table})"
+    ).fetchall()
+
+
+def test_a_daily_build_reuses_the_stored_models(reused: duckdb.DuckDBPyConnection) -> None:
+    latest = reused.execute(
+        "select retrains, retrain_reason, trained_snapshot_date, snapshot_date"
+        " from reused.int_segment_model_schedule order by build_number desc limit 1"
+    ).fetchone()
+    (trained_before,) = reused.execute(
+        "select max(trained_snapshot_date) from before.int_segment_model_schedule"
+    ).fetchone()
+    assert latest[:3] == (False, None, trained_before)
+    assert latest[3] >= trained_before
+    for table in TRAINED_TABLES:
+        assert _same_rows(reused, table, "reused", "before"), f"{table} was retrained"
+
+
+def test_a_daily_build_scores_every_customer_of_the_full_build_with_the_stored_model(
+    reused: duckdb.DuckDBPyConnection,
+) -> None:
+    """Reusing the model changes which model scores, never which customers or their features."""
+    for table in ("customers", "int_customer_features", "int_purchase_invoices"):
+        assert _same_rows(reused, table, "reused", "refreshed"), f"{table} differs from the full refresh"
+    # The Python scoring of customer_segments and the SQL scoring of the same stored centroids agree.
+    disagreeing = reused.execute(
+        "select count(*) from reused.customer_segments as python"
+        " full join reused.int_customers_scored_by_centroids as in_sql using (customer_id)"
+        " where python.segment_id is distinct from in_sql.segment_id"
+    ).fetchone()[0]
+    customers = reused.execute("select count(*) from reused.customer_segments").fetchone()[0]
+    assert disagreeing == 0
+    assert customers == reused.execute("select count(*) from refreshed.customers").fetchone()[0]

@@ -61,6 +61,7 @@ def test_main_job_builds_and_prints_a_reconciled_summary(
             ).fetchall()
         )
     assert f"Customers: {customers:,}" in out
+    assert "Models: retrained at the" in summary
     assert customers == segmented > 0
     assert chosen == [(7,)]
     # The generator's flaws reach the quarantine under their own reasons.

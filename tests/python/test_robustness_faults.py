@@ -32,6 +32,7 @@ from segmentation import dbt_runner, synthetic
 from segmentation.dbt_runner import DbtRun
 from tests.python.conftest import (
     BUILD_RECORD_COLUMNS,
+    BUILD_RECORD_TABLES,
     PROJECT_DIR,
     DbtCase,
     DbtCaseResult,
@@ -61,7 +62,7 @@ def table_contents(warehouse: Path) -> dict[str, pd.DataFrame]:
             ).fetchall()
         ]
         tables = {}
-        for name in names:
+        for name in set(names) - set(BUILD_RECORD_TABLES):
             frame = con.execute(f'select * from "{name}"').df()
             tables[name] = frame.sort_values(list(frame.columns)).reset_index(drop=True)
     return tables

@@ -2,11 +2,15 @@
 
 from segmentation.categories import with_category_shares
 from segmentation.clustering import chosen_k, config_from_mapping, fit_centroids
-from segmentation.warehouse import to_pandas
+from segmentation.warehouse import stored_unless_retraining, to_pandas
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
+    # A daily build scores with the model an earlier build trained (int_segment_model_schedule).
+    stored = stored_unless_retraining(dbt.ref("int_segment_model_schedule"), dbt.this, session)
+    if stored is not None:
+        return stored
     config = config_from_mapping(dbt.config.get("segmentation"))
     # Spend shares per product category sit beside the mart, so they can be features too.
     customers = with_category_shares(

@@ -6,17 +6,7 @@ model: dbt-duckdb's incremental Python models leave a name__dbt_tmp<time> table 
 import pandas as pd
 
 from segmentation.model_versions import append_version
-from segmentation.warehouse import to_pandas
-
-
-def _stored_versions(dbt, session):
-    """The versions the table held before this build, or None on the first build."""
-    this = dbt.this
-    found = session.execute(
-        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-        [this.schema, this.identifier],
-    ).fetchone()[0]
-    return to_pandas(session.sql(f"select * from {this}")) if found else None
+from segmentation.warehouse import stored_table, to_pandas
 
 
 def model(dbt, session):
@@ -27,4 +17,4 @@ def model(dbt, session):
     start, snapshot = (
         pd.Timestamp(bounds[column].iloc[0]).date() for column in ("data_start_date", "snapshot_date")
     )
-    return append_version(_stored_versions(dbt, session), centroids, start, snapshot)
+    return append_version(stored_table(dbt.this, session), centroids, start, snapshot)
