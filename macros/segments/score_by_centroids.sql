@@ -7,43 +7,40 @@
 {#-
     CTEs that end in `scored`: one row per `key_columns` value with segment_id, segment_name and
     distance_to_centroid. Expects CTEs `customer_features` (key columns + feature columns) and
-    `centroids` (the segment_centroids table) before them.
+    `centroids` (the segment_centroids table) before them. Each customer row stays one row, its
+    features side by side, joined to the k segments' centroids (one row per segment, a column per
+    feature): k rows per customer. One row per customer and feature (the earlier shape) made the
+    history at 200M lines a grouping of a billion rows, which ran out of DuckDB's 2 GB.
 -#}
 {% macro nearest_centroid_ctes(features, key_columns) %}
 {%- set keys = key_columns | join(', ') -%}
-feature_values as (
+scaler_parameters as (
 
-    {%- for feature in features %}
+    -- One row: every feature's transform, clip bounds and scaler, the same for every segment.
     select
-        {{ keys }},
-        '{{ feature }}' as feature,
-        cast({{ feature }} as double) as feature_value
-    from customer_features
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
-    {%- endfor %}
-    {%- if not features %}
-    select
-        {{ keys }},
-        cast(null as {{ dbt.type_string() }}) as feature,
-        cast(null as double) as feature_value
-    from customer_features
-    where false
-    {%- endif %}
+        {%- for feature in features %}
+        max(case when feature = '{{ feature }}' then transform end) as transform_{{ feature }},
+        max(case when feature = '{{ feature }}' then clip_low end) as clip_low_{{ feature }},
+        max(case when feature = '{{ feature }}' then clip_high end) as clip_high_{{ feature }},
+        max(case when feature = '{{ feature }}' then scaler_center end) as scaler_center_{{ feature }},
+        max(case when feature = '{{ feature }}' then scaler_scale end) as scaler_scale_{{ feature }},
+        {%- endfor %}
+        count(*) as centroid_rows
+    from centroids
 
 ),
 
-scaler_parameters as (
+segment_centroids_wide as (
 
-    select distinct
-        feature,
-        transform,
-        clip_low,
-        clip_high,
-        scaler_center,
-        scaler_scale
+    select
+        segment_id,
+        segment_name,
+        {%- for feature in features %}
+        max(case when feature = '{{ feature }}' then centroid_scaled end) as centroid_{{ feature }},
+        {%- endfor %}
+        count(*) as feature_count
     from centroids
+    group by segment_id, segment_name
 
 ),
 
@@ -51,26 +48,27 @@ scaled_values as (
 
     select
         {%- for key in key_columns %}
-        feature_values.{{ key }},
+        customer_features.{{ key }},
         {%- endfor %}
-        feature_values.feature,
+        {%- for feature in features %}
         (
             least(
                 greatest(
                     case
-                        when scaler_parameters.transform = 'log1p' then ln(1 + feature_values.feature_value)
-                        else feature_values.feature_value
+                        when scaler_parameters.transform_{{ feature }} = 'log1p'
+                            then ln(1 + cast(customer_features.{{ feature }} as double))
+                        else cast(customer_features.{{ feature }} as double)
                     end,
-                    scaler_parameters.clip_low
+                    scaler_parameters.clip_low_{{ feature }}
                 ),
-                scaler_parameters.clip_high
+                scaler_parameters.clip_high_{{ feature }}
             )
-            - scaler_parameters.scaler_center
-        ) / scaler_parameters.scaler_scale as scaled_value
-
-    from feature_values
-    inner join scaler_parameters
-        on feature_values.feature = scaler_parameters.feature
+            - scaler_parameters.scaler_center_{{ feature }}
+        ) / scaler_parameters.scaler_scale_{{ feature }} as scaled_{{ feature }},
+        {%- endfor %}
+        scaler_parameters.centroid_rows
+    from customer_features
+    cross join scaler_parameters
 
 ),
 
@@ -80,28 +78,21 @@ squared_distances as (
         {%- for key in key_columns %}
         scaled_values.{{ key }},
         {%- endfor %}
-        centroids.segment_id,
-        centroids.segment_name,
-        -- Added feature by feature in a fixed order: a parallel sum() adds in any order, and the
-        -- last bit of a double then differs between two builds of the same data.
+        segment_centroids_wide.segment_id,
+        segment_centroids_wide.segment_name,
+        -- Added feature by feature in a fixed order, so the last bit of a double is the same in
+        -- every build of the same data; a missing value adds nothing.
         {%- for feature in features %}
-        coalesce(max(case when scaled_values.feature = '{{ feature }}'
-            then power(scaled_values.scaled_value - centroids.centroid_scaled, 2) end), 0)
+        coalesce(power(scaled_values.scaled_{{ feature }} - segment_centroids_wide.centroid_{{ feature }}, 2), 0)
         {{- ' +' if not loop.last }}
         {%- endfor %}
         {%- if not features %}
         cast(null as double)
         {%- endif %} as squared_distance
-
     from scaled_values
-    inner join centroids
-        on scaled_values.feature = centroids.feature
-    group by
-        {%- for key in key_columns %}
-        scaled_values.{{ key }},
-        {%- endfor %}
-        centroids.segment_id,
-        centroids.segment_name
+    cross join segment_centroids_wide
+    -- No centroids or no features, no scores (the scaler row is there even for an empty table).
+    where scaled_values.centroid_rows > 0{{ ' and false' if not features }}
 
 ),
 
