@@ -5,8 +5,9 @@
     until its snapshot date is var retrain_models_after_days past theirs: retraining is most of a
     daily build's time, and segments that keep their centroids for a while are ones marketing can
     plan with. The first build, --full-refresh, a build whose lines were rebuilt instead of appended
-    to (a replaced source) and a change of the training settings (macro model_training_settings)
-    retrain. An appended table on DuckDB, a table elsewhere (macro
+    to (a replaced source), a change of the training settings (macro model_training_settings) and
+    a build after one whose retraining did not finish (models_finished, set at the end of a build by
+    macro record_finished_model_build) retrain. An appended table on DuckDB, a table elsewhere (macro
     incremental_lines_enabled), as the stand-in models on Spark are always the exported ones.
 -#}
 {{ config(
@@ -34,8 +35,10 @@ previous_builds as (
 
     select
         build_number,
+        retrains,
         trained_snapshot_date,
-        training_settings
+        training_settings,
+        models_finished
     from {{ stored_builds }}
 
 ),
@@ -44,8 +47,10 @@ latest_build as (
 
     select
         build_number,
+        retrains,
         trained_snapshot_date,
-        training_settings
+        training_settings,
+        models_finished
     from previous_builds
     where build_number = (select max(all_builds.build_number) from previous_builds as all_builds)
 
@@ -61,6 +66,9 @@ decided as (
             -- A source that was replaced, not appended to: its customers are not the stored models'.
             when snapshot.built_through_source_row_number = 0
                 then 'the lines were rebuilt, not appended'
+            -- It recorded a retraining, but the stored tables may be older models, or only some retrained.
+            when latest_build.retrains and not latest_build.models_finished
+                then 'the last retraining did not finish'
             when latest_build.training_settings <> '{{ settings }}'
                 then 'the training settings changed'
             when
@@ -95,7 +103,9 @@ final as (
         cast(
             case when retrain_reason is null then stored_trained_snapshot_date else snapshot_date end as date
         ) as trained_snapshot_date,
-        '{{ settings }}' as training_settings
+        '{{ settings }}' as training_settings,
+        -- Until the build's trained models are built (macro record_finished_model_build).
+        false as models_finished
     from decided
 
 )

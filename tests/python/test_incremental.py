@@ -385,6 +385,30 @@ def test_a_daily_build_reuses_the_stored_models(reused: duckdb.DuckDBPyConnectio
         assert _same_rows(reused, table, "reused", "before"), f"{table} was retrained"
 
 
+def test_a_build_after_a_run_that_stopped_before_the_trained_models_retrains(
+    builds: tuple[Path, Path, appends.Manifest],
+) -> None:
+    """A run that built a retraining's schedule row but not the trained models leaves the row
+    unfinished (macro record_finished_model_build); the next build retrains instead of taking the
+    stored tables for that training, although its settings and snapshot date are the same."""
+    incremental, _, _ = builds
+    root = incremental.parent.parent
+    warehouse = root / "unfinished" / "warehouse.duckdb"
+    warehouse.parent.mkdir()
+    shutil.copy(root / "before-last" / "warehouse.duckdb", warehouse)
+    _build(["run", "--select", "+int_segment_model_schedule"], root / "landed", warehouse)
+    _build(["build", "--exclude-resource-type", "unit_test"], root / "landed", warehouse, None)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows = con.execute(
+            "select retrains, retrain_reason, models_finished"
+            " from int_segment_model_schedule order by build_number"
+        ).fetchall()
+    *finished_builds, stopped, after = rows
+    assert finished_builds and all(finished for *_, finished in finished_builds)
+    assert stopped == (True, "the stored models are 0 or more days old", False)
+    assert after == (True, "the last retraining did not finish", True)
+
+
 def test_a_daily_build_scores_every_customer_of_the_full_build_with_the_stored_model(
     reused: duckdb.DuckDBPyConnection,
 ) -> None:
