@@ -38,8 +38,12 @@ lint: setup
 	DBT_TARGET_PATH=target/dbt-score $(BIN)/dbt parse --quiet
 	$(BIN)/dbt-score lint --manifest target/dbt-score/manifest.json
 
+# Test files run in PYTEST_WORKERS parallel processes (pytest-xdist), each file whole in one worker so
+# that its module fixtures (a dbt build its tests share) are built once. A dbt run on a small log is
+# mostly single-threaded Python (parsing alone is 9 s), which a second worker overlaps.
+PYTEST_WORKERS ?= 2
 pytest: setup browser
-	$(BIN)/python -m pytest --durations=15
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile --durations=15
 
 test: lint pytest
 
