@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from datetime import date
@@ -64,12 +65,22 @@ def lock_guidance(warehouse: Path, detail: str) -> str:
 
 
 def ensure_default_input(path: Path, n_customers: int, seed: int) -> Path:
-    """Generate the synthetic default once; later runs reuse the same deterministic file."""
+    """Generate the synthetic default once; later runs reuse the same deterministic file.
+
+    Written beside `path` under a process-unique name and renamed into place, so an interrupted
+    generation never leaves a truncated file that later runs would take as the default, and two
+    processes generating at once (parallel test workers) never read each other's half-written file.
+    """
     if path.exists():
         return path
     print(f"Generating synthetic transactions ({n_customers:,} customers, seed {seed}) -> {path}")
     config = synthetic.SyntheticConfig(n_customers=n_customers, seed=seed)
-    synthetic.write_transactions(synthetic.generate_transactions(config), path)
+    partial = path.with_name(f".partial-{os.getpid()}-{path.name}")
+    try:
+        synthetic.write_transactions(synthetic.generate_transactions(config), partial)
+        partial.replace(path)
+    finally:
+        partial.unlink(missing_ok=True)
     return path
 
 

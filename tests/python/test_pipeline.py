@@ -279,3 +279,28 @@ def test_a_failed_build_exits_1_and_publishes_nothing(
     assert "error: dbt build failed after" in captured.err
     assert "Nothing was published" in captured.err
     assert not (tmp_path / "published").exists()
+
+
+def test_an_interrupted_default_generation_leaves_no_file_to_reuse(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    default = tmp_path / "synthetic" / "online_retail_synthetic.csv.gz"
+    default.parent.mkdir()
+
+    def write_then_fail(frame: pd.DataFrame, path: Path) -> Path:
+        Path(path).write_bytes(b"half a gzip")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(synthetic, "write_transactions", write_then_fail)
+    with pytest.raises(KeyboardInterrupt):
+        pipeline.ensure_default_input(default, n_customers=20, seed=1)
+    assert list(default.parent.iterdir()) == []
+
+
+def test_the_default_input_is_generated_once_and_then_reused(tmp_path: Path) -> None:
+    default = tmp_path / "online_retail_synthetic.csv.gz"
+    assert pipeline.ensure_default_input(default, n_customers=20, seed=1) == default
+    written = default.stat().st_mtime_ns
+    assert pipeline.ensure_default_input(default, n_customers=20, seed=1) == default
+    assert default.stat().st_mtime_ns == written
+    assert list(tmp_path.iterdir()) == [default]
