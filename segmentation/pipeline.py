@@ -286,8 +286,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     # dbt's own message; the user sees a line per stage, or every dbt line with --verbose.
     command = ["build"] if plan.incremental else ["build", "--full-refresh"]
     invocation = dbt_runner.dbt_invocation(command, appends.landed_glob(LANDED_DIR), warehouse, dbt_vars)
-    print(f"dbt build (dbt's full log: {PROJECT_DIR / 'logs' / 'dbt.log'})")
-    progress = build_progress.StageProgress(PROJECT_DIR / "target" / "manifest.json", print, args.verbose)
+    # dbt's own DBT_TARGET_PATH and DBT_LOG_PATH, when set, move target/ and logs/.
+    target_dir = PROJECT_DIR / os.environ.get("DBT_TARGET_PATH", "target")
+    print(f"dbt build (dbt's full log: {PROJECT_DIR / os.environ.get('DBT_LOG_PATH', 'logs') / 'dbt.log'})")
+    progress = build_progress.StageProgress(target_dir / "manifest.json", print, args.verbose)
     publication_dir = (args.publication_dir or publish.publication_dir_for(warehouse)).resolve()
     build, published = build_and_publish(invocation, warehouse, publication_dir, progress)
     if not build.succeeded and LOCK_ERROR_MARKER in build.output:

@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from segmentation import dbt_runner, land
+from segmentation import dbt_runner, land, pipeline
 from segmentation.pipeline import EXIT_INPUT_ERROR
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
@@ -21,6 +21,16 @@ SHARED_DATA_DIR = PROJECT_DIR.parent / "shared" / "data"
 BUILD_RECORD_COLUMNS = ("earliest_new_line_date", "built_through_source_row_number")
 # A table that is a log of the builds: one row per build, whether it retrained the models.
 BUILD_RECORD_TABLES = ("int_segment_model_schedule",)
+
+
+@pytest.fixture(autouse=True)
+def main_job_folders_of_its_own(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The main job lands into the project's one landing folder and runs dbt with the project's
+    target/ and logs/; under pytest-xdist (make pytest) two tests running it at once read each
+    other's lines. Each test gets its own."""
+    monkeypatch.setattr(pipeline, "LANDED_DIR", tmp_path / "main_job" / "landed" / "raw_transactions")
+    monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / "main_job" / "target"))
+    monkeypatch.setenv("DBT_LOG_PATH", str(tmp_path / "main_job" / "logs"))
 
 
 def dbt_invocation(
