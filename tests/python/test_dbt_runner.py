@@ -6,6 +6,8 @@ import io
 import sys
 from pathlib import Path
 
+import pytest
+
 from segmentation import dbt_runner
 
 
@@ -25,7 +27,12 @@ def test_argv_names_the_project_the_profile_and_the_vars_as_json() -> None:
     assert dbt_runner.dbt_argv(["run"], "{a: 1}")[-2:] == ("--vars", "{a: 1}")
 
 
-def test_env_of_a_users_build_keeps_the_projects_target_and_logs(tmp_path: Path) -> None:
+def test_env_of_a_users_build_keeps_the_projects_target_and_logs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A user's shell, without the folders conftest gives every test's main job.
+    monkeypatch.delenv("DBT_TARGET_PATH")
+    monkeypatch.delenv("DBT_LOG_PATH")
     env = dbt_runner.dbt_env(tmp_path / "landed.parquet", tmp_path / "w.duckdb")
     assert env["RETAIL_LANDED_PATH"] == str(tmp_path / "landed.parquet")
     assert env["DBT_DUCKDB_PATH"] == str(tmp_path / "w.duckdb")
