@@ -33,12 +33,11 @@ scaler_parameters as (
 segment_centroids_wide as (
 
     select
-        segment_id,
-        segment_name,
         {%- for feature in features %}
         max(case when feature = '{{ feature }}' then centroid_scaled end) as centroid_{{ feature }},
         {%- endfor %}
-        count(*) as feature_count
+        segment_id,
+        segment_name
     from centroids
     group by segment_id, segment_name
 
