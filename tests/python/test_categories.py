@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pytest
@@ -12,6 +13,7 @@ from segmentation.categories import (
     CategoryConfig,
     categorise_products,
     category_shares,
+    category_spend_sums,
     share_column,
     shares_of_category_spend,
     with_category_shares,
@@ -107,7 +109,8 @@ def test_spend_shares_sum_to_one_and_join_the_customers() -> None:
 
 
 def test_shares_from_category_totals_equal_shares_from_products() -> None:
-    """The model sums value per customer and category in SQL; the shares are those of the products."""
+    """The model sums value per customer, a column per category, in SQL (category_spend_sums, in any
+    row order); the shares are those of the products."""
     products = pd.DataFrame({"stock_code": ["1", "2"], "category": ["bags", "kitchen"]})
     bought = pd.DataFrame(
         {
@@ -117,12 +120,33 @@ def test_shares_from_category_totals_equal_shares_from_products() -> None:
         }
     )
     by_category = pd.DataFrame(
-        {
-            "customer_id": ["c1", "c1", "c1", "c2"],
-            "category": ["bags", "kitchen", OTHER, "kitchen"],
-            "category_value": [3.0, 1.0, 4.0, 2.0],
-        }
-    )
+        {"customer_id": ["c2", "c1"], "bags": [0.0, 3.0], "kitchen": [2.0, 1.0], OTHER: [0.0, 4.0]}
+    ).reindex(columns=["customer_id", *CATEGORIES], fill_value=0.0)
     shares = shares_of_category_spend(by_category)
     pd.testing.assert_frame_equal(shares, category_shares(bought, products))
     assert shares.set_index("customer_id").loc["c1", "spend_share_other"] == 0.5
+
+
+def test_the_warehouse_sums_give_the_shares_of_the_products() -> None:
+    """category_spend_sums run by DuckDB, in exact decimals, as the dbt model runs it."""
+    products = pd.DataFrame({"stock_code": ["1", "2"], "category": ["bags", "kitchen"]})
+    bought = pd.DataFrame(
+        {
+            "customer_id": ["c2", "c1", "c1", "c1", "c3"],
+            "stock_code": ["2", "1", "2", "9", "1"],
+            "line_value": [2.5, 3.1, 1.0, 4.0, 0.0],
+        }
+    )
+    with duckdb.connect() as con:
+        con.register("bought_frame", bought)
+        con.register("categorised", products)
+        category = f"coalesce(categorised.category, '{OTHER}')"
+        spend = con.sql(
+            f"select bought.customer_id, {category_spend_sums(category, 'bought.purchase_value')}"
+            " from (select customer_id, stock_code, cast(line_value as decimal(18, 2)) as purchase_value"
+            " from bought_frame) as bought"
+            " left join categorised on bought.stock_code = categorised.stock_code"
+            " group by bought.customer_id"
+        ).df()
+    assert list(spend.columns) == ["customer_id", *CATEGORIES]
+    pd.testing.assert_frame_equal(shares_of_category_spend(spend), category_shares(bought, products))
