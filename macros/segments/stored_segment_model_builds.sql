@@ -7,5 +7,20 @@
     {%- if not execute or flags.FULL_REFRESH or not incremental_lines_enabled() -%}
         {{ return(none) }}
     {%- endif -%}
-    {{ return(adapter.get_relation(database=this.database, schema=this.schema, identifier=this.identifier)) }}
+    {%- set stored = adapter.get_relation(database=this.database, schema=this.schema, identifier=this.identifier) -%}
+    {%- if stored is not none -%}
+        {#- A table an earlier version of the project wrote lacks the columns added since: the model
+            reads them by name, and the warehouse's own error ("column not found") says nothing of
+            what to do. The documented columns are the model's. -#}
+        {%- set stored_columns = adapter.get_columns_in_relation(stored) | map(attribute='name') | map('lower') | list -%}
+        {%- set missing = model.columns.keys() | map('lower') | reject('in', stored_columns) | list -%}
+        {%- if missing -%}
+            {{ exceptions.raise_compiler_error(
+                stored ~ ' was built by an earlier version of this project and lacks column(s) '
+                ~ missing | join(', ') ~ ': rebuild it with `dbt build --full-refresh` (the trained models'
+                ~ ' are then retrained).'
+            ) }}
+        {%- endif -%}
+    {%- endif -%}
+    {{ return(stored) }}
 {%- endmacro %}

@@ -9,6 +9,7 @@ them on its own."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from datetime import date
 from pathlib import Path
@@ -407,6 +408,65 @@ def test_a_build_after_a_run_that_stopped_before_the_trained_models_retrains(
     assert finished_builds and all(finished for *_, finished in finished_builds)
     assert stopped == (True, "the stored models are 0 or more days old", False)
     assert after == (True, "the last retraining did not finish", True)
+
+
+def test_appended_builds_uniqueness_tests_catch_a_repeated_key_of_what_they_rebuilt(
+    builds: tuple[Path, Path, appends.Manifest],
+) -> None:
+    """unique_among_rebuilt_rows and unique_among_added_lines read only what the last build wrote,
+    yet fail on a key repeated there: a stale copy of a rebuilt invoice or customer product (a
+    delete+insert that left the old row), an added duplicate line written twice."""
+    incremental, _, _ = builds
+    root = incremental.parent.parent
+    warehouse = root / "repeated-keys" / "warehouse.duckdb"
+    warehouse.parent.mkdir()
+    shutil.copy(incremental, warehouse)
+    with duckdb.connect(str(warehouse)) as con:
+        (watermark,) = con.execute("select built_through_source_row_number from int_snapshot_date").fetchone()
+        assert watermark > 0, "the last build must have appended"
+        for table, row_number in (
+            ("int_purchase_invoices", "last_source_row_number"),
+            ("int_customer_products", "last_source_row_number"),
+            ("int_duplicate_lines", "source_row_number"),
+        ):
+            copied = con.execute(
+                f"insert into {table} select * replace (0 as last_source_row_number) from {table}"
+                f" where {row_number} > {watermark} limit 1"
+                if row_number == "last_source_row_number"
+                else f"insert into {table} select * from {table} where {row_number} > {watermark} limit 1"
+            ).fetchone()[0]
+            assert copied == 1, f"{table} has no row the last build wrote"
+    selection = ["--select", "test_name:unique_among_rebuilt_rows", "test_name:unique_among_added_lines"]
+    run = dbt_runner.run(
+        dbt_invocation(["test", *selection], appends.landed_glob(root / "landed"), warehouse, None)
+    )
+    failed = set(re.findall(r" FAIL \d+ (\w+)", run.output))
+    repeated = (
+        "unique_among_rebuilt_rows_int_purchase_invoices_",
+        "unique_among_rebuilt_rows_int_customer_products_",
+        "unique_among_added_lines_int_duplicate_lines_source_row_number",
+    )
+    assert run.returncode != 0
+    assert len(failed) == len(repeated), run.output[-4000:]
+    assert all(any(name.startswith(test) for name in failed) for test in repeated), failed
+
+
+def test_a_schedule_from_an_earlier_version_asks_for_a_full_refresh(
+    builds: tuple[Path, Path, appends.Manifest],
+) -> None:
+    """A schedule table written before a column was added (models_finished came later) stops the
+    build with what to do, not the warehouse's 'column not found'."""
+    incremental, _, _ = builds
+    root = incremental.parent.parent
+    warehouse = root / "older-schedule" / "warehouse.duckdb"
+    warehouse.parent.mkdir()
+    shutil.copy(root / "before-last" / "warehouse.duckdb", warehouse)
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("alter table int_segment_model_schedule drop column models_finished")
+    command = ["run", "--select", "int_segment_model_schedule"]
+    run = dbt_runner.run(dbt_invocation(command, appends.landed_glob(root / "landed"), warehouse, None))
+    assert run.returncode != 0
+    assert "lacks column(s) models_finished: rebuild it with `dbt build --full-refresh`" in run.output
 
 
 def test_a_daily_build_scores_every_customer_of_the_full_build_with_the_stored_model(
