@@ -1,5 +1,7 @@
-{#- On an appended build only the invoices that gained purchase lines are recomputed, from all
-    their lines (an invoice's lines may arrive in two loads); delete+insert replaces them. -#}
+{#- On an appended build only the invoices that gained purchase lines change (an invoice's lines
+    may arrive in two loads): their stored row is merged with the new lines' totals, each total a
+    min, max, sum, count or and of its lines, and delete+insert replaces it. Reading every line of
+    those invoices instead scanned every purchase line: 92 s of a one-day build at 200M lines. -#}
 {{ config(**line_model_config('delete+insert', 'invoice_no')) }}
 {%- set watermark = own_watermark('last_source_row_number') -%}
 
@@ -11,27 +13,53 @@ purchase_lines as (
 
 ),
 
-{% if watermark is not none -%}
-touched_invoices as (
+-- Each line as a total of one line, so that lines and stored invoice rows add up alike.
+new_lines as (
 
-    select distinct invoice_no
+    select
+        invoice_no,
+        customer_id,
+        is_guest,
+        invoiced_at,
+        country,
+        1 as line_count,
+        quantity as total_units,
+        line_value as invoice_value,
+        source_row_number as last_source_row_number
     from purchase_lines
     where {{ lines_after(watermark) }}
 
 ),
 
-lines_of_touched_invoices as (
+{% if watermark is not none -%}
+earlier_totals as (
 
-    select purchase_lines.*
-    from purchase_lines
-    inner join touched_invoices
-        on purchase_lines.invoice_no = touched_invoices.invoice_no
+    select
+        earlier.invoice_no,
+        earlier.customer_id,
+        earlier.is_guest,
+        earlier.invoiced_at,
+        earlier.country,
+        earlier.line_count,
+        earlier.total_units,
+        earlier.invoice_value,
+        earlier.last_source_row_number
+    from {{ this }} as earlier
+    where earlier.invoice_no in (select new_lines.invoice_no from new_lines)
+
+),
+
+combined as (
+
+    select * from new_lines
+    union all
+    select * from earlier_totals
 
 ),
 {%- else -%}
-lines_of_touched_invoices as (
+combined as (
 
-    select * from purchase_lines
+    select * from new_lines
 
 ),
 {%- endif %}
@@ -46,12 +74,12 @@ final as (
         min(invoiced_at) as invoiced_at,
         cast(min(invoiced_at) as date) as invoice_date,
         max(country) as country,
-        count(*) as line_count,
-        cast(sum(quantity) as bigint) as total_units,
-        sum(line_value) as invoice_value,
-        max(source_row_number) as last_source_row_number
+        cast(sum(line_count) as bigint) as line_count,
+        cast(sum(total_units) as bigint) as total_units,
+        sum(invoice_value) as invoice_value,
+        max(last_source_row_number) as last_source_row_number
 
-    from lines_of_touched_invoices
+    from combined
     group by invoice_no
 
 )
