@@ -171,3 +171,21 @@
         new ones keeps a whole-table property (unique row numbers, a reconciliation) exact. -#}
     {{- return(lines_after(this_build_watermark(), row_number)) -}}
 {%- endmacro %}
+
+
+{% macro stored_table_when_appending(columns) %}
+    {#- A table model's own table from an earlier build, for a model that takes the rows an
+        appended build does not recompute from it (int_customer_features): the relation, or none
+        when this build rebuilds every line (this_build_watermark), the table is not there yet, or
+        it lacks one of `columns` (a version of the project before them). Looked up, not `this`
+        as such: a table model is not incremental, so is_incremental() says nothing of it. -#}
+    {%- if this_build_watermark() is none -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set stored = adapter.get_relation(database=this.database, schema=this.schema, identifier=this.identifier) -%}
+    {%- if stored is none -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set stored_columns = adapter.get_columns_in_relation(stored) | map(attribute='name') | map('lower') | list -%}
+    {{ return(stored if columns | reject('in', stored_columns) | list | length == 0 else none) }}
+{% endmacro %}

@@ -410,6 +410,91 @@ def test_a_build_after_a_run_that_stopped_before_the_trained_models_retrains(
     assert after == (True, "the last retraining did not finish", True)
 
 
+def _few_customers_export(log: Path, out: Path) -> None:
+    """One more export that touches three customers only: the last purchase invoices of two,
+    again a day after the log ends under new invoice numbers, and for a third a cancellation of
+    one line it bought."""
+    with duckdb.connect() as con:
+        con.execute(f"create table log as select * from '{log}'")
+        con.execute(
+            """
+            create table extra as
+            with
+            ends as (
+                select max(InvoiceDate) as last_at, max(try_cast(Invoice as bigint)) as last_invoice from log
+            ),
+            customers as (
+                select "Customer ID" as customer, max(InvoiceDate) as bought_at,
+                    row_number() over (order by "Customer ID") as pick
+                from log
+                where "Customer ID" is not null and Quantity > 0 and Invoice not like 'C%'
+                group by "Customer ID"
+            ),
+            picked as (
+                select log.*, customers.pick from log
+                join customers
+                    on log."Customer ID" = customers.customer and log.InvoiceDate = customers.bought_at
+                where customers.pick <= 3 and log.Quantity > 0 and log.Invoice not like 'C%'
+            )
+            select
+                case when pick = 3 then 'C' else '' end
+                    || cast(ends.last_invoice + pick as varchar) as Invoice,
+                StockCode, Description,
+                case when pick = 3 then -Quantity else Quantity end as Quantity,
+                ends.last_at + interval 1 day as InvoiceDate,
+                Price, "Customer ID", Country
+            from picked cross join ends
+            where pick < 3 or StockCode = (select min(p.StockCode) from picked as p where p.pick = 3)
+            """
+        )
+        con.execute(f"copy extra to '{out}' (format parquet)")
+
+
+def test_a_load_that_touches_a_few_customers_keeps_the_others_features(
+    builds: tuple[Path, Path, appends.Manifest],
+) -> None:
+    """int_customer_features aggregates again only the customers with new lines and takes the
+    others' from its stored rows; every column, recency included, equals a full refresh's."""
+    incremental, _, manifest = builds
+    root = incremental.parent.parent
+    work = root / "few-customers"
+    shutil.copytree(root / "landed", work / "landed")
+    appended, refreshed = work / "appended" / "warehouse.duckdb", work / "refreshed" / "warehouse.duckdb"
+    appended.parent.mkdir()
+    shutil.copy(incremental, appended)
+    export = work / "export.parquet"
+    _few_customers_export(root / "log.parquet", export)
+    plan = appends.LoadPlan(True, "", manifest.parts, (export,))
+    appends.land_plan(plan, work / "landed", appended, None)
+    with duckdb.connect(str(appended), read_only=True) as con:
+        (stored_watermark,) = con.execute(
+            "select max(last_source_row_number) from int_customer_features"
+        ).fetchone()
+    selection = ["--select", "+int_customer_features"]
+    _build(["run", *selection], work / "landed", appended)
+    refreshed.parent.mkdir()
+    shutil.copy(appended, refreshed)
+    _build(["run", "--full-refresh", *selection], work / "landed", refreshed)
+    with duckdb.connect() as con:
+        con.execute(f"attach '{appended}' as incremental (read_only)")
+        con.execute(f"attach '{refreshed}' as refreshed (read_only)")
+        touched, customers = con.execute(
+            f"select count(*) filter (where last_source_row_number > {stored_watermark}), count(*)"
+            " from incremental.int_customer_features"
+        ).fetchone()
+        earlier_lines = sum(part.line_count for part in manifest.parts)
+        with_new_lines, cancelling = con.execute(
+            "select count(distinct customer_id),"
+            " count(distinct customer_id) filter (where line_status = 'cancellation')"
+            f" from incremental.int_transaction_lines_classified where source_row_number > {earlier_lines}"
+            " and line_status in ('purchase', 'cancellation') and not is_guest"
+        ).fetchone()
+        assert touched == with_new_lines == 3
+        assert cancelling == 1
+        assert customers > 100
+        assert _difference(con, "*", "int_customer_features") == (0, 0)
+
+
 def test_appended_builds_uniqueness_tests_catch_a_repeated_key_of_what_they_rebuilt(
     builds: tuple[Path, Path, appends.Manifest],
 ) -> None:
