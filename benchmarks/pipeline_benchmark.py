@@ -1192,6 +1192,12 @@ CHART_LABELS = {
 }
 
 
+def bar_label(value: float) -> str:
+    """A bar's figure: three significant digits, whole numbers with separators from 1,000 on
+    (matplotlib's '1.64e+03' for a 200M build's seconds read badly)."""
+    return f"{value:,.0f}" if value >= 1000 else f"{value:.3g}"
+
+
 def write_chart(results: Sequence[DatasetResult], path: Path) -> None:
     """Wall time and peak memory per dataset for every pipeline; log scale; unfinished runs hatched."""
     import matplotlib
@@ -1224,7 +1230,7 @@ def write_chart(results: Sequence[DatasetResult], path: Path) -> None:
                     edgecolor="black" if not summary.ok else None,
                 )
                 labelled = True
-                text = f"{value(summary):.3g}" if summary.ok else summary.outcome.upper()
+                text = bar_label(value(summary)) if summary.ok else summary.outcome.upper()
                 ax.annotate(text, (x, bar[0].get_height()), ha="center", va="bottom", fontsize=7)
         ax.set_yscale("log")
         ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:g}"))

@@ -67,6 +67,16 @@ def test_parse_size_rejects_non_sizes(text: str) -> None:
         bench.parse_size(text)
 
 
+def test_bar_labels_read_as_figures() -> None:
+    assert [bench.bar_label(v) for v in (1635.1, 135.0, 58.7, 0.806, 12_345.6)] == [
+        "1,635",
+        "135",
+        "58.7",
+        "0.806",
+        "12,346",
+    ]
+
+
 def test_size_label_round_trips() -> None:
     assert [bench.size_label(n) for n in (1_000_000, 20_000_000, 200_000_000, 500_000, 1_234)] == [
         "1M",
