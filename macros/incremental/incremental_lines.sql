@@ -186,6 +186,13 @@
     {%- if stored is none -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- set stored_columns = adapter.get_columns_in_relation(stored) | map(attribute='name') | map('lower') | list -%}
-    {{ return(stored if columns | reject('in', stored_columns) | list | length == 0 else none) }}
+    {{ return(none if columns_missing_from(stored, columns) else stored) }}
+{% endmacro %}
+
+
+{% macro columns_missing_from(relation, columns) %}
+    {#- Which of `columns` a stored `relation` lacks (lower case): a table an earlier version of the
+        project wrote has none of the columns added since. -#}
+    {%- set stored_columns = adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list -%}
+    {{ return(columns | map('lower') | reject('in', stored_columns) | list) }}
 {% endmacro %}

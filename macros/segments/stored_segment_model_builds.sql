@@ -12,8 +12,7 @@
         {#- A table an earlier version of the project wrote lacks the columns added since: the model
             reads them by name, and the warehouse's own error ("column not found") says nothing of
             what to do. The documented columns are the model's. -#}
-        {%- set stored_columns = adapter.get_columns_in_relation(stored) | map(attribute='name') | map('lower') | list -%}
-        {%- set missing = model.columns.keys() | map('lower') | reject('in', stored_columns) | list -%}
+        {%- set missing = columns_missing_from(stored, model.columns.keys() | list) -%}
         {%- if missing -%}
             {{ exceptions.raise_compiler_error(
                 stored ~ ' was built by an earlier version of this project and lacks column(s) '
