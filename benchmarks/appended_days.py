@@ -8,7 +8,10 @@ functions: each day is the previous file's last day a day later under new invoic
 times the landing and the build and measures peak memory). One JSON line per build; each build's
 run_results.json is kept beside the warehouse as run_results_<build>.json.
 
-    python benchmarks/appended_days.py SOURCE SCRATCH --days 2 [--full] [--first-day 1]
+    python benchmarks/appended_days.py SOURCE SCRATCH --days 2 [--full] [--first-day 1] [--unchanged]
+
+--unchanged builds once more after the days with nothing new landed: what an appended build costs
+whatever the size of the day (parsing, every node's start, the steps that read every customer).
 
 SCRATCH holds dbt/warehouse.duckdb and dbt/landed/part-*.parquet as pipeline_benchmark leaves them.
 """
@@ -53,6 +56,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--first-day", type=int, default=1, help="the first day to append (earlier ones are there)"
     )
     parser.add_argument("--full", action="store_true", help="land SOURCE as part 1 and build it whole first")
+    parser.add_argument(
+        "--unchanged", action="store_true", help="then build once more with no new lines landed"
+    )
     args = parser.parse_args(argv)
     budget = int(MEMORY_BUDGET_GIB * bench.GIB)
     landed = bench.landed_part(args.scratch, 1).parent
@@ -81,6 +87,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         measured, details = bench.landed_build(landing, args.scratch, f"day-{day}", budget, None)
         report(args.scratch, f"day-{day}", measured, details, lines)
         previous = raw
+    if args.unchanged:
+        measured, details = bench.landed_build(["true"], args.scratch, "unchanged", budget, None)
+        report(args.scratch, "unchanged", measured, details, 0)
     return 0
 
 
