@@ -28,6 +28,13 @@ snapshots as (
 
 ),
 
+snapshot_range as (
+
+    select max(snapshot_index) + 1 as after_last_index
+    from snapshots
+
+),
+
 purchase_invoices as (
 
     select
@@ -129,6 +136,10 @@ window_changes as (
     from purchase_invoices
     inner join event_periods
         on purchase_invoices.invoice_date = event_periods.event_date
+    cross join snapshot_range
+    -- Leaving the window after the last snapshot changes none: on an appended build (one snapshot)
+    -- that would be a second period for every recent customer.
+    where event_periods.window_exit_period_index < snapshot_range.after_last_index
 
 ),
 
@@ -257,13 +268,6 @@ cumulative as (
             order by period_index
             rows between unbounded preceding and current row
         )
-
-),
-
-snapshot_range as (
-
-    select max(snapshot_index) + 1 as after_last_index
-    from snapshots
 
 ),
 
