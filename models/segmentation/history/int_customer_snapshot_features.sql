@@ -251,19 +251,19 @@ cumulative as (
         customer_id,
         period_index,
         lead(period_index) over customer_order as next_period_index,
-        sum(period_frequency) over customer_periods as frequency,
-        sum(period_monetary) over customer_periods as monetary,
-        sum(period_units) over customer_periods as total_units,
-        min(period_first_purchase_date) over customer_periods as first_purchase_date,
-        max(period_last_purchase_date) over customer_periods as last_purchase_date,
-        sum(period_window_change) over customer_periods as recent_window_frequency,
-        sum(period_new_products) over customer_periods as distinct_products,
-        sum(period_cancellations) over customer_periods as cancellation_count,
-        sum(period_cancelled_value) over customer_periods as cancellation_value
+        sum(period_frequency) over running_total as frequency,
+        sum(period_monetary) over running_total as monetary,
+        sum(period_units) over running_total as total_units,
+        min(period_first_purchase_date) over running_total as first_purchase_date,
+        max(period_last_purchase_date) over running_total as last_purchase_date,
+        sum(period_window_change) over running_total as recent_window_frequency,
+        sum(period_new_products) over running_total as distinct_products,
+        sum(period_cancellations) over running_total as cancellation_count,
+        sum(period_cancelled_value) over running_total as cancellation_value
     from period_values
     window
         customer_order as (partition by customer_id order by period_index),
-        customer_periods as (
+        running_total as (
             partition by customer_id
             order by period_index
             rows between unbounded preceding and current row
