@@ -60,7 +60,9 @@
     lines.
 -#}
 {% macro segment_history_dates_to_compute(snapshot_dates_relation, snapshot_relation) %}
-    select snapshot_date
+    select
+        snapshot_date,
+        is_build_snapshot
     from {{ snapshot_dates_relation }}
     {%- if is_incremental() %}
     where
