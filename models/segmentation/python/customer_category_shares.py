@@ -6,6 +6,10 @@ from segmentation.warehouse import to_pandas
 
 def model(dbt, session):
     dbt.config(materialized="table")
+    # Not read: a ref only orders this model after int_customer_features, so the two never run at
+    # once. On the 200M appended day of `make benchmark` (2026-12-07) each aggregated every
+    # customer, and side by side they ran out of DuckDB's 2 GB, which dbt's two threads share.
+    dbt.ref("int_customer_features")
     products = dbt.ref("int_customer_products").set_alias("bought")
     categories = dbt.ref("product_categories").set_alias("categorised")
     # Summed per customer in SQL, a column per category, exactly in decimals: pandas gets one row
