@@ -63,6 +63,10 @@ TRANSCODED_ENCODINGS = frozenset({"latin-1"})
 # The first part of the landed folder the main job appends to (segmentation.appends); dbt's var
 # raw_landed_path reads every part-*.parquet of it.
 DEFAULT_LANDED_PATH = Path("data/landed/raw_transactions/part-00001.parquet")
+# Landing streams a file into parquet. With DuckDB's default (80% of RAM) it held 2.8 GiB landing a
+# 20M-line parquet file and 5.8 GiB for 200M lines, the peak of the whole job (the dbt build after it:
+# 2.4 GiB at 20M); capped, it holds 1.0 and 1.4 GiB and spills instead (make benchmark, 2026-12-07).
+LANDING_MEMORY_LIMIT = "1GB"
 # python-calamine (Rust) reads the 1M-line UCI workbook in seconds; openpyxl took minutes.
 WORKBOOK_ENGINE = "calamine"
 READ_BLOCK_BYTES = 1 << 20
@@ -460,7 +464,7 @@ def land(
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     delimiter = None
-    with duckdb.connect() as con:
+    with duckdb.connect(config={"memory_limit": LANDING_MEMORY_LIMIT}) as con:
         if kind == "csv":
             if encoding:
                 encoding = ENCODINGS[encoding.lower()]

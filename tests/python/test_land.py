@@ -5,10 +5,13 @@ from __future__ import annotations
 import gzip
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pytest
 
+from segmentation import land as land_module
 from segmentation.land import (
+    LANDING_MEMORY_LIMIT,
     InputFileError,
     detect_csv_encoding,
     file_kind,
@@ -142,6 +145,26 @@ def test_parquet_keeps_its_types_and_gets_row_numbers(tmp_path: Path) -> None:
     frame = landed_frame(land(source, tmp_path / "out.parquet").path)
     assert frame["source_row_number"].tolist() == [1, 2]
     assert frame["Quantity"].dtype == "int64" and frame["Price"].isna().tolist() == [False, True]
+
+
+def test_landing_holds_duckdb_to_its_memory_cap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """DuckDB's default (80% of RAM) made landing the job's memory peak; the landing connection is capped."""
+    limits: list[str] = []
+    connect = land_module.duckdb.connect
+
+    def recording_connect(*args: object, **kwargs: object) -> duckdb.DuckDBPyConnection:
+        con = connect(*args, **kwargs)
+        limits.append(con.execute("select current_setting('memory_limit')").fetchone()[0])
+        return con
+
+    monkeypatch.setattr(land_module.duckdb, "connect", recording_connect)
+    source = tmp_path / "typed.parquet"
+    pd.DataFrame({"Invoice": ["1"], "Quantity": [6]}).to_parquet(source)
+    land(source, tmp_path / "out.parquet")
+    with connect(config={"memory_limit": LANDING_MEMORY_LIMIT}) as capped, connect() as default:
+        expected = capped.execute("select current_setting('memory_limit')").fetchone()[0]
+        uncapped = default.execute("select current_setting('memory_limit')").fetchone()[0]
+    assert limits == [expected] and expected != uncapped
 
 
 def test_workbook_sheets_are_stacked_as_text(tmp_path: Path) -> None:
