@@ -147,14 +147,18 @@ def test_parquet_keeps_its_types_and_gets_row_numbers(tmp_path: Path) -> None:
     assert frame["Quantity"].dtype == "int64" and frame["Price"].isna().tolist() == [False, True]
 
 
+def memory_limit(con: duckdb.DuckDBPyConnection) -> str:
+    return con.execute("select current_setting('memory_limit')").fetchone()[0]
+
+
 def test_landing_holds_duckdb_to_its_memory_cap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """DuckDB's default (80% of RAM) made landing the job's memory peak; the landing connection is capped."""
     limits: list[str] = []
-    connect = land_module.duckdb.connect
+    connect = duckdb.connect
 
     def recording_connect(*args: object, **kwargs: object) -> duckdb.DuckDBPyConnection:
         con = connect(*args, **kwargs)
-        limits.append(con.execute("select current_setting('memory_limit')").fetchone()[0])
+        limits.append(memory_limit(con))
         return con
 
     monkeypatch.setattr(land_module.duckdb, "connect", recording_connect)
@@ -162,8 +166,7 @@ def test_landing_holds_duckdb_to_its_memory_cap(tmp_path: Path, monkeypatch: pyt
     pd.DataFrame({"Invoice": ["1"], "Quantity": [6]}).to_parquet(source)
     land(source, tmp_path / "out.parquet")
     with connect(config={"memory_limit": LANDING_MEMORY_LIMIT}) as capped, connect() as default:
-        expected = capped.execute("select current_setting('memory_limit')").fetchone()[0]
-        uncapped = default.execute("select current_setting('memory_limit')").fetchone()[0]
+        expected, uncapped = memory_limit(capped), memory_limit(default)
     assert limits == [expected] and expected != uncapped
 
 
